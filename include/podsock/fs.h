@@ -1,0 +1,22 @@
+/* File-system helpers shared by init and sidecar. */
+#ifndef PODSOCK_FS_H
+#define PODSOCK_FS_H
+
+#include <podsock/error.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* mkdir -p with the given mode for the directories it creates. */
+int fs_mkdir_p (const char *path, mode_t mode, podsock_error_t *err);
+
+/* Removes everything below dir (not dir itself), never crossing into another
+ * file system or following symlinks. */
+int fs_empty_dir (const char *dir, podsock_error_t *err);
+
+/* Writes content to path atomically (temporary file + rename), mode 0644. */
+int fs_write_file_atomic (const char *path, const char *content, podsock_error_t *err);
+
+/* Reads a whole small file (at most max bytes) into a NUL-terminated buffer. */
+int fs_read_file (const char *path, size_t max, char **out, size_t *len, podsock_error_t *err);
+
+#endif

@@ -1,0 +1,124 @@
+#include <podsock/fs.h>
+#include <podsock/util.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int
+fs_mkdir_p (const char *path, mode_t mode, podsock_error_t *err)
+{
+  cleanup_free char *copy = strdup (path);
+  struct stat st;
+
+  if (copy == NULL)
+    return podsock_error_make (err, errno, "strdup");
+  for (char *p = copy + 1;; p++)
+    {
+      char saved = *p;
+      if (saved != '/' && saved != '\0')
+        continue;
+      *p = '\0';
+      if (mkdir (copy, mode) < 0 && errno != EEXIST)
+        return podsock_error_make (err, errno, "create directory %s", copy);
+      *p = saved;
+      if (saved == '\0')
+        break;
+    }
+  if (stat (path, &st) < 0)
+    return podsock_error_make (err, errno, "stat %s", path);
+  if (!S_ISDIR (st.st_mode))
+    return podsock_error_make (err, 0, "%s exists and is not a directory", path);
+  return 0;
+}
+
+static int
+remove_entry (const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void) st;
+  if (ftw->level == 0)
+    return 0;
+  if (type == FTW_DP)
+    return rmdir (path) < 0 ? -1 : 0;
+  return unlink (path) < 0 ? -1 : 0;
+}
+
+int
+fs_empty_dir (const char *dir, podsock_error_t *err)
+{
+  if (nftw (dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return podsock_error_make (err, errno, "empty directory %s", dir);
+    }
+  return 0;
+}
+
+int
+fs_write_file_atomic (const char *path, const char *content, podsock_error_t *err)
+{
+  cleanup_free char *tmp = NULL;
+  cleanup_close int fd = -1;
+  size_t len = strlen (content), off = 0;
+
+  if (asprintf (&tmp, "%s.tmp.%d", path, (int) getpid ()) < 0)
+    return podsock_error_make (err, errno, "asprintf");
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    return podsock_error_make (err, errno, "create %s", tmp);
+  while (off < len)
+    {
+      ssize_t n = TEMP_FAILURE_RETRY (write (fd, content + off, len - off));
+      if (n < 0)
+        {
+          int e = errno;
+          unlink (tmp);
+          return podsock_error_make (err, e, "write %s", tmp);
+        }
+      off += (size_t) n;
+    }
+  if (rename (tmp, path) < 0)
+    {
+      int e = errno;
+      unlink (tmp);
+      return podsock_error_make (err, e, "rename %s to %s", tmp, path);
+    }
+  return 0;
+}
+
+int
+fs_read_file (const char *path, size_t max, char **out, size_t *len, podsock_error_t *err)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  cleanup_free char *buf = NULL;
+  size_t used = 0;
+
+  if (fd < 0)
+    return podsock_error_make (err, errno, "open %s", path);
+  buf = malloc (max + 1);
+  if (buf == NULL)
+    return podsock_error_make (err, errno, "malloc");
+  for (;;)
+    {
+      ssize_t n = TEMP_FAILURE_RETRY (read (fd, buf + used, max + 1 - used));
+      if (n < 0)
+        return podsock_error_make (err, errno, "read %s", path);
+      if (n == 0)
+        break;
+      used += (size_t) n;
+      if (used > max)
+        return podsock_error_make (err, 0, "%s is larger than %zu bytes", path, max);
+    }
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  *out = steal_pointer (&buf);
+  return 0;
+}
