@@ -1,0 +1,231 @@
+#include "engine.h"
+
+#include <podsock/fs.h>
+#include <podsock/log.h>
+#include <podsock/util.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Settings that hold in every pod: the pod's network namespace is already
+ * private, cgroups are not delegated, journald does not exist.  (Podman's own
+ * image ships the same choices; see docs/design.md.) */
+static const char containers_conf_text[] = "# Written by podsock-sidecar; do not edit.\n"
+                                           "[containers]\n"
+                                           "netns = \"host\"\n"
+                                           "cgroups = \"disabled\"\n"
+                                           "log_driver = \"k8s-file\"\n"
+                                           "\n"
+                                           "[engine]\n"
+                                           "cgroup_manager = \"cgroupfs\"\n"
+                                           "events_logger = \"file\"\n"
+                                           "runtime = \"crun\"\n";
+
+static int
+write_storage_conf (struct engine *e, podsock_error_t *err)
+{
+  cleanup_free char *text = NULL;
+
+  if (asprintf (&text,
+                "# Written by podsock-sidecar; do not edit.\n"
+                "[storage]\n"
+                "driver = \"overlay\"\n"
+                "graphroot = \"%s\"\n"
+                "runroot = \"%s/containers\"\n"
+                "\n"
+                "[storage.options.overlay]\n"
+                "mountopt = \"nodev\"\n",
+                e->opts->storage_dir, e->run_dir)
+      < 0)
+    return podsock_error_make (err, errno, "asprintf");
+  return fs_write_file_atomic (e->storage_conf, text, err);
+}
+
+static int
+path_in (char **out, const char *dir, const char *name, podsock_error_t *err)
+{
+  if (asprintf (out, "%s/%s", dir, name) < 0)
+    return podsock_error_make (err, errno, "asprintf");
+  return 0;
+}
+
+/* Rootless podman keeps a pause process pid, locks and a libpod database in
+ * the runtime directory; left over from a killed sidecar they make it fail
+ * with "invalid internal status" (see CONTEXT.md), so start from empty. */
+static int
+prepare_dirs (struct engine *e, podsock_error_t *err)
+{
+  const struct sidecar_options *o = e->opts;
+  const char *home = getenv ("HOME");
+
+  /* A directory of our own below runtime_dir, which is often an emptyDir
+   * that root owns; emptying it cannot touch anything else. */
+  if (path_in (&e->run_dir, o->runtime_dir, "engine", err) < 0)
+    return -1;
+  if (fs_mkdir_p (e->run_dir, 0700, err) < 0 || fs_empty_dir (e->run_dir, err) < 0)
+    return podsock_error_prefix (err, "runtime directory (mount a writable emptyDir at %s)",
+                                 o->runtime_dir);
+  if (chmod (e->run_dir, 0700) < 0)
+    return podsock_error_make (err, errno, "runtime directory: chmod %s", e->run_dir);
+  if (fs_mkdir_p (o->storage_dir, 0700, err) < 0)
+    return podsock_error_prefix (err, "storage directory");
+  if (access (o->storage_dir, W_OK | X_OK) < 0)
+    return podsock_error_make (err, errno,
+                               "storage directory %s is not writable by uid %u; run podsock-init "
+                               "first or give the volume to this user (fsGroup)",
+                               o->storage_dir, (unsigned) getuid ());
+  /* Podman writes below $HOME; pods often have none or a read-only one. */
+  if (home == NULL || access (home, W_OK | X_OK) < 0)
+    {
+      if (path_in (&e->home, e->run_dir, "home", err) < 0)
+        return -1;
+      if (fs_mkdir_p (e->home, 0700, err) < 0)
+        return podsock_error_prefix (err, "home directory");
+    }
+  return 0;
+}
+
+static int
+build_env (struct engine *e, podsock_error_t *err)
+{
+  size_t n = 0, i = 0;
+  const char *drop[] = { "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=", "XDG_RUNTIME_DIR=",
+                         "CONTAINERS_CONF=", "CONTAINERS_STORAGE_CONF=", "HOME=", NULL };
+
+  while (environ[n])
+    n++;
+  e->env = calloc (n + 8, sizeof *e->env);
+  if (e->env == NULL)
+    return podsock_error_make (err, errno, "calloc");
+  for (size_t k = 0; k < n; k++)
+    {
+      int keep = 1;
+      for (const char **d = drop; *d; d++)
+        if (strncmp (environ[k], *d, strlen (*d)) == 0)
+          keep = 0;
+      if (keep || (strncmp (environ[k], "HOME=", 5) == 0 && e->home == NULL))
+        e->env[i++] = strdup (environ[k]);
+    }
+  if (asprintf (&e->env[i++], "XDG_RUNTIME_DIR=%s", e->run_dir) < 0
+      || asprintf (&e->env[i++], "CONTAINERS_CONF=%s", e->containers_conf) < 0
+      || asprintf (&e->env[i++], "CONTAINERS_STORAGE_CONF=%s", e->storage_conf) < 0
+      || (e->home && asprintf (&e->env[i++], "HOME=%s", e->home) < 0))
+    return podsock_error_make (err, errno, "asprintf");
+  /* Two slots stay for LISTEN_FDS and LISTEN_PID, filled in the child. */
+  return 0;
+}
+
+int
+engine_prepare (struct engine *e, const struct sidecar_options *opts, podsock_error_t *err)
+{
+  cleanup_free char *confdir = NULL;
+
+  memset (e, 0, sizeof *e);
+  e->opts = opts;
+  e->out_fd = -1;
+  if (prepare_dirs (e, err) < 0)
+    return -1;
+  if (path_in (&confdir, e->run_dir, "podsock", err) < 0
+      || fs_mkdir_p (confdir, 0700, err) < 0)
+    return -1;
+  if (path_in (&e->containers_conf, confdir, "containers.conf", err) < 0
+      || path_in (&e->storage_conf, confdir, "storage.conf", err) < 0)
+    return -1;
+  if (fs_write_file_atomic (e->containers_conf, containers_conf_text, err) < 0
+      || write_storage_conf (e, err) < 0)
+    return podsock_error_prefix (err, "write podman configuration");
+  return build_env (e, err);
+}
+
+/* In the child between fork and exec: only async-signal-safe calls. */
+static void __attribute__ ((noreturn))
+exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_mask)
+{
+  char listen_pid[32], *argv[] = { (char *) e->opts->podman, "system", "service", "--time=0",
+                                   NULL };
+  size_t n = 0;
+  int devnull, lfd, ofd;
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  sigprocmask (SIG_SETMASK, child_mask, NULL);
+  /* Move everything above fd 3 first, so that the dup2s below cannot
+   * clobber each other whatever numbers the fds had. */
+  lfd = fcntl (listen_fd, F_DUPFD_CLOEXEC, 10);
+  ofd = fcntl (out_w, F_DUPFD_CLOEXEC, 10);
+  devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (lfd < 0 || ofd < 0 || devnull < 0 || dup2 (devnull, 0) < 0 || dup2 (ofd, 1) < 0
+      || dup2 (ofd, 2) < 0 || dup2 (lfd, 3) < 0)
+    _exit (127);
+
+  while (e->env[n])
+    n++;
+  e->env[n++] = "LISTEN_FDS=1";
+  /* LISTEN_PID must name the process that execs, i.e. this one. */
+  {
+    char digits[16];
+    int d = 0;
+    pid_t p = getpid ();
+    do
+      digits[d++] = (char) ('0' + p % 10);
+    while ((p /= 10) > 0);
+    memcpy (listen_pid, "LISTEN_PID=", 11);
+    for (int k = 0; k < d; k++)
+      listen_pid[11 + k] = digits[d - 1 - k];
+    listen_pid[11 + d] = '\0';
+  }
+  e->env[n++] = listen_pid;
+  e->env[n] = NULL;
+  execvpe (e->opts->podman, argv, e->env);
+  _exit (errno == ENOENT ? 127 : 126);
+}
+
+int
+engine_start (struct engine *e, int listen_fd, const sigset_t *child_mask, podsock_error_t *err)
+{
+  int pipefd[2];
+  pid_t pid;
+
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return podsock_error_make (err, errno, "pipe");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return podsock_error_make (err, errno, "fork");
+    }
+  if (pid == 0)
+    exec_podman (e, listen_fd, pipefd[1], child_mask);
+  close (pipefd[1]);
+  if (e->out_fd >= 0)
+    close (e->out_fd);
+  e->out_fd = pipefd[0];
+  e->pid = pid;
+  return 0;
+}
+
+void
+engine_release (struct engine *e)
+{
+  if (e->env)
+    for (char **p = e->env; *p; p++)
+      free (*p);
+  free (e->env);
+  free (e->run_dir);
+  free (e->containers_conf);
+  free (e->storage_conf);
+  free (e->home);
+  if (e->out_fd >= 0)
+    close (e->out_fd);
+  memset (e, 0, sizeof *e);
+  e->out_fd = -1;
+}

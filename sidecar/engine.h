@@ -1,0 +1,33 @@
+/* The engine: podman's runtime environment, its configuration files, and
+ * starting `podman system service` with the socket handed over. */
+#ifndef PODSOCK_SIDECAR_ENGINE_H
+#define PODSOCK_SIDECAR_ENGINE_H
+
+#include "options.h"
+
+#include <podsock/error.h>
+#include <sys/types.h>
+
+struct engine
+{
+  const struct sidecar_options *opts;
+  char *run_dir;         /* runtime_dir/engine: podman's XDG_RUNTIME_DIR */
+  char *containers_conf; /* generated, inside run_dir */
+  char *storage_conf;
+  char *home;            /* HOME for podman when ours is unusable */
+  char **env;            /* environment for podman, NULL-terminated */
+  pid_t pid;             /* podman's pid, 0 when not running */
+  int out_fd;            /* read end of podman's stdout+stderr */
+};
+
+/* Empties and recreates the runtime directory, creates the storage directory,
+ * writes containers.conf and storage.conf and builds podman's environment. */
+int engine_prepare (struct engine *e, const struct sidecar_options *opts, podsock_error_t *err);
+
+/* Starts podman with listen_fd as fd 3 (LISTEN_FDS=1, LISTEN_PID=its pid). */
+int engine_start (struct engine *e, int listen_fd, const sigset_t *child_mask,
+                  podsock_error_t *err);
+
+void engine_release (struct engine *e);
+
+#endif

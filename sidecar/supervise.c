@@ -1,0 +1,327 @@
+#include "supervise.h"
+
+#include <podsock/log.h>
+#include <podsock/util.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* After podman exits, how long its leftovers (pause process, conmon) get to
+ * go on SIGTERM before SIGKILL. */
+#define LEFTOVER_GRACE_MS 2000
+
+struct supervisor
+{
+  struct engine *engine;
+  int epfd;
+  int sigfd;
+  int timerfd;
+  unsigned grace_seconds;
+  int stopping;    /* a stop signal arrived */
+  int exit_status; /* -1 while podman runs */
+  char out[8192];  /* podman's output not yet logged (a partial line) */
+  size_t out_len;
+};
+
+int
+supervise_block_signals (sigset_t *old, podsock_error_t *err)
+{
+  sigset_t all;
+  int fd;
+
+  sigfillset (&all);
+  /* Faults must stay deliverable, or a bug hangs PID 1 instead of crashing. */
+  sigdelset (&all, SIGSEGV);
+  sigdelset (&all, SIGBUS);
+  sigdelset (&all, SIGILL);
+  sigdelset (&all, SIGFPE);
+  sigdelset (&all, SIGABRT);
+  sigdelset (&all, SIGTRAP);
+  sigdelset (&all, SIGSYS);
+  if (sigprocmask (SIG_SETMASK, &all, old) < 0)
+    return podsock_error_make (err, errno, "sigprocmask");
+  fd = signalfd (-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0)
+    return podsock_error_make (err, errno, "signalfd");
+  return fd;
+}
+
+static int
+exit_status_of (int st)
+{
+  if (WIFEXITED (st))
+    return WEXITSTATUS (st);
+  if (WIFSIGNALED (st))
+    return 128 + WTERMSIG (st);
+  return 1;
+}
+
+static void
+reap_children (struct supervisor *s)
+{
+  for (;;)
+    {
+      int st;
+      pid_t pid = waitpid (-1, &st, WNOHANG);
+      if (pid <= 0)
+        return; /* 0: none exited yet, -1/ECHILD: no children at all */
+      if (pid != s->engine->pid)
+        {
+          log_debug ("reaped process %d (status %d)", (int) pid, exit_status_of (st));
+          continue;
+        }
+      s->exit_status = exit_status_of (st);
+      s->engine->pid = 0;
+      if (WIFEXITED (st) && WEXITSTATUS (st) == 127)
+        log_error ("podman could not be executed (%s); install podman or set --podman",
+                   s->engine->opts->podman);
+      else if (s->stopping)
+        log_info ("podman stopped with status %d", s->exit_status);
+      else
+        log_error ("podman exited unexpectedly with status %d", s->exit_status);
+    }
+}
+
+static void
+arm_timer_ms (int fd, long ms)
+{
+  struct itimerspec its = { 0 };
+  its.it_value.tv_sec = ms / 1000;
+  its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+  if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+    its.it_value.tv_nsec = 1;
+  timerfd_settime (fd, 0, &its, NULL);
+}
+
+static void
+begin_stop (struct supervisor *s, int sig)
+{
+  if (s->stopping)
+    {
+      log_info ("received %s again; still stopping", strsignal (sig));
+      return;
+    }
+  s->stopping = 1;
+  log_info ("received %s; stopping podman (grace %us)", strsignal (sig), s->grace_seconds);
+  if (s->engine->pid > 0)
+    kill (s->engine->pid, SIGTERM);
+  arm_timer_ms (s->timerfd, (long) s->grace_seconds * 1000);
+}
+
+static void
+handle_signals (struct supervisor *s)
+{
+  struct signalfd_siginfo si;
+
+  while (read (s->sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+    {
+      int sig = (int) si.ssi_signo;
+      switch (sig)
+        {
+        case SIGCHLD:
+          reap_children (s);
+          break;
+        case SIGTERM:
+        case SIGINT:
+          begin_stop (s, sig);
+          break;
+        case SIGHUP:
+        case SIGQUIT:
+        case SIGUSR1:
+        case SIGUSR2:
+          if (s->engine->pid > 0)
+            kill (s->engine->pid, sig);
+          break;
+        default:
+          log_debug ("ignoring signal %s", strsignal (sig));
+        }
+    }
+}
+
+static void
+flush_lines (struct supervisor *s, int all)
+{
+  size_t start = 0;
+
+  for (size_t i = 0; i < s->out_len; i++)
+    if (s->out[i] == '\n')
+      {
+        podsock_log_passthrough ("podman", s->out + start, i - start);
+        start = i + 1;
+      }
+  /* A line longer than the buffer is logged in pieces rather than lost. */
+  if ((all || start == 0) && s->out_len - start == sizeof s->out)
+    {
+      podsock_log_passthrough ("podman", s->out, s->out_len);
+      start = s->out_len;
+    }
+  if (all && start < s->out_len)
+    {
+      podsock_log_passthrough ("podman", s->out + start, s->out_len - start);
+      start = s->out_len;
+    }
+  memmove (s->out, s->out + start, s->out_len - start);
+  s->out_len -= start;
+}
+
+static void
+handle_output (struct supervisor *s)
+{
+  for (;;)
+    {
+      ssize_t n = read (s->engine->out_fd, s->out + s->out_len, sizeof s->out - s->out_len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        return;
+      if (n <= 0)
+        {
+          flush_lines (s, 1);
+          epoll_ctl (s->epfd, EPOLL_CTL_DEL, s->engine->out_fd, NULL);
+          close (s->engine->out_fd);
+          s->engine->out_fd = -1;
+          return;
+        }
+      s->out_len += (size_t) n;
+      flush_lines (s, 0);
+    }
+}
+
+static int
+add_fd (int epfd, int fd)
+{
+  struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+  return epoll_ctl (epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int
+list_children (pid_t *out, int max)
+{
+  char path[64];
+  cleanup_file FILE *f = NULL;
+  int n = 0;
+  long pid;
+
+  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
+  f = fopen (path, "re");
+  if (f == NULL)
+    return -1;
+  while (n < max && fscanf (f, "%ld", &pid) == 1)
+    out[n++] = (pid_t) pid;
+  return n;
+}
+
+int
+supervise_signal_children (int sig)
+{
+  pid_t pids[512];
+  int n = list_children (pids, (int) ARRAY_SIZE (pids));
+
+  for (int i = 0; i < n; i++)
+    kill (pids[i], sig);
+  return n;
+}
+
+/* The rootless pause process and conmon outlive podman; as subreaper we
+ * inherited them.  End them so that no process of the pod user remains. */
+static void
+end_leftovers (struct supervisor *s)
+{
+  struct timespec deadline, now;
+  int sig = SIGTERM;
+
+  clock_gettime (CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += LEFTOVER_GRACE_MS / 1000;
+  for (;;)
+    {
+      int n;
+      reap_children (s);
+      n = supervise_signal_children (sig);
+      if (n <= 0)
+        break;
+      if (sig == SIGTERM)
+        log_info ("ending %d process(es) left after podman", n);
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      if (sig == SIGTERM
+          && (now.tv_sec > deadline.tv_sec
+              || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)))
+        {
+          log_warn ("%d process(es) ignored SIGTERM; sending SIGKILL", n);
+          sig = SIGKILL;
+        }
+      usleep (20000);
+    }
+  /* Collect the last ones, and anything that raced in. */
+  while (waitpid (-1, NULL, WNOHANG) > 0)
+    ;
+}
+
+int
+supervise_run (struct engine *e, int sigfd, unsigned grace_seconds)
+{
+  struct supervisor s = { .engine = e, .sigfd = sigfd, .grace_seconds = grace_seconds,
+                          .exit_status = -1 };
+  cleanup_close int epfd = epoll_create1 (EPOLL_CLOEXEC);
+  cleanup_close int timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+  if (epfd < 0 || timerfd < 0)
+    {
+      log_error ("supervisor: epoll/timerfd: %m");
+      kill (e->pid, SIGKILL);
+      return 1;
+    }
+  s.epfd = epfd;
+  s.timerfd = timerfd;
+  fcntl (e->out_fd, F_SETFL, O_NONBLOCK);
+  if (add_fd (epfd, sigfd) < 0 || add_fd (epfd, timerfd) < 0 || add_fd (epfd, e->out_fd) < 0)
+    log_error ("supervisor: epoll_ctl: %m");
+  /* A SIGCHLD may have come before the signalfd was polled. */
+  reap_children (&s);
+
+  while (e->pid > 0 || e->out_fd >= 0)
+    {
+      struct epoll_event ev[8];
+      int n = epoll_wait (epfd, ev, 8, e->pid > 0 ? -1 : 1000);
+      if (n < 0 && errno != EINTR)
+        {
+          log_error ("supervisor: epoll_wait: %m");
+          break;
+        }
+      if (n == 0 && e->pid == 0)
+        break; /* podman is gone and its pipe stays open in a leftover */
+      for (int i = 0; i < n; i++)
+        {
+          int fd = ev[i].data.fd;
+          if (fd == sigfd)
+            handle_signals (&s);
+          else if (fd == timerfd)
+            {
+              uint64_t ticks;
+              if (read (timerfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+                log_debug ("timerfd read: %m");
+              if (e->pid > 0)
+                {
+                  log_warn ("podman did not stop within %us; sending SIGKILL", grace_seconds);
+                  kill (e->pid, SIGKILL);
+                }
+            }
+          else if (fd == e->out_fd)
+            handle_output (&s);
+        }
+    }
+  end_leftovers (&s);
+  if (e->out_fd >= 0)
+    handle_output (&s);
+  return s.exit_status < 0 ? 1 : s.exit_status;
+}
