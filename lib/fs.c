@@ -38,6 +38,29 @@ fs_mkdir_p (const char *path, mode_t mode, podsock_error_t *err)
   return 0;
 }
 
+int
+fs_make_private_dir (const char *path, podsock_error_t *err)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+
+  if (fd < 0)
+    return podsock_error_make (err, errno, "open %s", path);
+  if (fstat (fd, &st) < 0)
+    return podsock_error_make (err, errno, "stat %s", path);
+  if (st.st_uid != geteuid ())
+    return podsock_error_make (err, 0,
+                               "%s belongs to uid %u, not to uid %u; run podsock-init first, or "
+                               "remove the directory so that it is created anew",
+                               path, (unsigned) st.st_uid, (unsigned) geteuid ());
+  if (st.st_gid != getegid () && fchown (fd, (uid_t) -1, getegid ()) < 0)
+    return podsock_error_make (err, errno, "chgrp %s to %u", path, (unsigned) getegid ());
+  /* chmod clears setgid only when asked to, and 0700 asks. */
+  if ((st.st_mode & 07777) != 0700 && fchmod (fd, 0700) < 0)
+    return podsock_error_make (err, errno, "chmod 0700 %s", path);
+  return 0;
+}
+
 static int
 remove_entry (const char *path, const struct stat *st, int type, struct FTW *ftw)
 {

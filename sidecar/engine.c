@@ -41,10 +41,12 @@ write_storage_conf (struct engine *e, podsock_error_t *err)
                 "driver = \"overlay\"\n"
                 "graphroot = \"%s\"\n"
                 "runroot = \"%s/containers\"\n"
+                /* Rootless podman ignores graphroot from a system-wide file. */
+                "rootless_storage_path = \"%s\"\n"
                 "\n"
                 "[storage.options.overlay]\n"
                 "mountopt = \"nodev\"\n",
-                e->opts->storage_dir, e->run_dir)
+                e->opts->storage_dir, e->run_dir, e->opts->storage_dir)
       < 0)
     return podsock_error_make (err, errno, "asprintf");
   return fs_write_file_atomic (e->storage_conf, text, err);
@@ -77,6 +79,8 @@ prepare_dirs (struct engine *e, podsock_error_t *err)
   if (chmod (e->run_dir, 0700) < 0)
     return podsock_error_make (err, errno, "runtime directory: chmod %s", e->run_dir);
   if (fs_mkdir_p (o->storage_dir, 0700, err) < 0)
+    return podsock_error_prefix (err, "storage directory");
+  if (fs_make_private_dir (o->storage_dir, err) < 0)
     return podsock_error_prefix (err, "storage directory");
   if (access (o->storage_dir, W_OK | X_OK) < 0)
     return podsock_error_make (err, errno,

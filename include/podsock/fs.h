@@ -9,6 +9,13 @@
 /* mkdir -p with the given mode for the directories it creates. */
 int fs_mkdir_p (const char *path, mode_t mode, podsock_error_t *err);
 
+/* Makes a directory we own private to us: mode 0700, our own group, no
+ * setgid.  A volume with fsGroup makes new directories inherit the fsGroup
+ * and the setgid bit; inside a user namespace that group is unmapped and
+ * native overlay refuses such an upper directory ("cannot mount overlay
+ * read-only", "permission denied" in podman's metacopy check). */
+int fs_make_private_dir (const char *path, podsock_error_t *err);
+
 /* Removes everything below dir (not dir itself), never crossing into another
  * file system or following symlinks. */
 int fs_empty_dir (const char *dir, podsock_error_t *err);
