@@ -1,0 +1,106 @@
+/* podsock-sidecar's configuration: defaults, then a YAML file (a ConfigMap),
+ * then PODSOCK_* environment variables, then flags.  See docs/config.md. */
+#ifndef PODSOCK_CONFIG_H
+#define PODSOCK_CONFIG_H
+
+#include <podsock/error.h>
+#include <podsock/log.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum config_driver
+{
+  CONFIG_DRIVER_OVERLAY,      /* native (kernel) overlay in the user namespace */
+  CONFIG_DRIVER_FUSE_OVERLAY, /* overlay with mount_program = fuse-overlayfs */
+  CONFIG_DRIVER_VFS,
+};
+
+enum config_prune
+{
+  CONFIG_PRUNE_OFF,      /* never prune; only report */
+  CONFIG_PRUNE_DANGLING, /* stopped containers, dangling images, build cache */
+  CONFIG_PRUNE_LRU,      /* and then least recently used images */
+};
+
+struct config_mirror
+{
+  char *registry; /* e.g. docker.io */
+  char *location; /* e.g. mirror.example.com/dockerhub */
+};
+
+struct podsock_config
+{
+  /* socket */
+  char *socket_path;
+  unsigned socket_mode;
+  gid_t socket_gid; /* (gid_t) -1: the sidecar's group */
+
+  /* directories */
+  char *storage_dir;
+  char *runtime_dir;
+  char *builds_dir;
+  char *status_file;
+
+  /* storage */
+  enum config_driver drivers[3]; /* preference order */
+  size_t n_drivers;
+  uint64_t storage_limit_bytes;  /* 0: unknown (no watchdog) */
+  unsigned high_watermark_pct;   /* prune when use goes above this */
+  unsigned low_watermark_pct;    /* ... down to this */
+  enum config_prune prune;
+  unsigned prune_interval_seconds;
+
+  /* the engine */
+  char *podman;
+  uint64_t engine_memory_max_bytes; /* cgroup v2 memory.max, 0: none */
+  uint64_t engine_pids_max;         /* cgroup v2 pids.max, 0: none */
+  uint64_t engine_nofile;           /* RLIMIT_NOFILE, 0: inherit */
+  uint64_t engine_nproc;            /* RLIMIT_NPROC, 0: inherit */
+  unsigned restart_max;             /* restarts within restart_window before giving up */
+  unsigned restart_window_seconds;
+
+  /* defaults for nested containers (the gateway applies them) */
+  uint64_t container_memory_bytes; /* 0: none */
+  uint64_t container_pids;         /* 0: none */
+
+  struct config_mirror *mirrors;
+  size_t n_mirrors;
+
+  /* gateway */
+  int gateway;                     /* 1: serve clients through the gateway */
+  unsigned gateway_wait_seconds;   /* how long requests wait for the engine */
+  char **allowed_bind_sources;     /* path prefixes; NULL-terminated */
+  int allow_privileged;
+
+  /* hardening */
+  int seccomp;      /* 1: install the deny filter */
+  int drop_caps;    /* 1: drop unneeded capabilities from the bounding set */
+
+  /* logs and shutdown */
+  enum podsock_log_format log_format;
+  enum podsock_log_level log_level;
+  unsigned grace_seconds;
+};
+
+/* Fills every field with its default. */
+void config_defaults (struct podsock_config *c);
+
+/* Reads a YAML file over c.  Unknown keys, wrong types and out-of-range
+ * values are errors naming "FILE:LINE:COLUMN: key: what is wrong". */
+int config_load_file (struct podsock_config *c, const char *path, podsock_error_t *err);
+
+/* Same for YAML text in memory (name is used in messages); for tests and fuzzing. */
+int config_load_string (struct podsock_config *c, const char *name, const char *text, size_t len,
+                        podsock_error_t *err);
+
+/* Applies PODSOCK_* variables from the environment over c; errors name the variable. */
+int config_apply_env (struct podsock_config *c, podsock_error_t *err);
+
+/* The effective configuration as YAML text that config_load_string accepts
+ * back (for --print-config).  Caller frees. */
+char *config_to_yaml (const struct podsock_config *c);
+
+void config_free (struct podsock_config *c);
+
+#endif
