@@ -30,6 +30,8 @@ static const char usage_text[] =
     "      --grace SECONDS      shutdown grace before SIGKILL (PODSOCK_GRACE, default 10)\n"
     "      --log-format FORMAT  json or text (PODSOCK_LOG_FORMAT, default json)\n"
     "      --log-level LEVEL    debug, info, warn or error (PODSOCK_LOG_LEVEL, default info)\n"
+    "      --check              probe what this pod allows, print the report as JSON and\n"
+    "                           exit: 0 when an engine can run, 1 when none can\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n"
     "\n"
@@ -48,6 +50,7 @@ enum
   OPT_GRACE,
   OPT_LOG_FORMAT,
   OPT_LOG_LEVEL,
+  OPT_CHECK,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +63,7 @@ static const struct option long_options[] = {
   { "grace", required_argument, NULL, OPT_GRACE },
   { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
   { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+  { "check", no_argument, NULL, OPT_CHECK },
   { "help", no_argument, NULL, 'h' },
   { "version", no_argument, NULL, 'V' },
   { NULL, 0, NULL, 0 },
@@ -176,6 +180,7 @@ set_defaults (struct sidecar_options *o)
   o->grace_seconds = 10;
   o->log_format = PODSOCK_LOG_JSON;
   o->log_level = PODSOCK_LOG_INFO;
+  o->check = 0;
 }
 
 int
@@ -208,6 +213,9 @@ sidecar_options_parse (int argc, char **argv, struct sidecar_options *o,
           printf ("podsock-sidecar %s\n", PODSOCK_VERSION);
           *result = SIDECAR_PARSE_EXIT_OK;
           return 0;
+        case OPT_CHECK:
+          o->check = 1;
+          break;
         case ':':
           return podsock_error_make (err, 0, "option '%s' needs a value (try --help)",
                                      argv[optind - 1]);

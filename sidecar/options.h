@@ -16,6 +16,7 @@ struct sidecar_options
   unsigned grace_seconds;   /* shutdown grace before SIGKILL */
   enum podsock_log_format log_format;
   enum podsock_log_level log_level;
+  int check; /* --check: print the detection report and exit */
 };
 
 enum sidecar_parse_result
