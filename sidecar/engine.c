@@ -1,4 +1,5 @@
 #include "engine.h"
+#include "storage.h"
 
 #include <podsock/fs.h>
 #include <podsock/log.h>
@@ -16,37 +17,62 @@
 
 extern char **environ;
 
-/* Settings that hold in every pod: the pod's network namespace is already
- * private, cgroups are not delegated, journald does not exist.  (Podman's own
- * image ships the same choices; see docs/design.md.) */
-static const char containers_conf_text[] = "# Written by podsock-sidecar; do not edit.\n"
-                                           "[containers]\n"
-                                           "netns = \"host\"\n"
-                                           "cgroups = \"disabled\"\n"
-                                           "log_driver = \"k8s-file\"\n"
-                                           "\n"
-                                           "[engine]\n"
-                                           "cgroup_manager = \"cgroupfs\"\n"
-                                           "events_logger = \"file\"\n"
-                                           "runtime = \"crun\"\n";
-
+/* containers.conf from what the pod allows.  The pod's network namespace is
+ * already private, so "host" costs no isolation from other pods; journald
+ * does not exist in a pod, hence k8s-file and file. */
 static int
-write_storage_conf (struct engine *e, podsock_error_t *err)
+write_containers_conf (struct engine *e, const struct detect_report *r, podsock_error_t *err)
 {
   cleanup_free char *text = NULL;
 
   if (asprintf (&text,
-                "# Written by podsock-sidecar; do not edit.\n"
+                "# Written by podsock-sidecar from its detection report; do not edit.\n"
+                "[containers]\n"
+                "%s"
+                "cgroups = \"%s\"\n"
+                "log_driver = \"k8s-file\"\n"
+                "%s"
+                "\n"
+                "[engine]\n"
+                "cgroup_manager = \"cgroupfs\"\n"
+                "events_logger = \"file\"\n"
+                "runtime = \"crun\"\n",
+                r->network_host ? "netns = \"host\"\n" : "",
+                r->cgroups_enabled ? "enabled" : "disabled",
+                /* A fresh proc cannot be mounted under a masked /proc. */
+                r->proc_bind ? "volumes = [\"/proc:/proc\"]\n" : "")
+      < 0)
+    return podsock_error_make (err, errno, "asprintf");
+  return fs_write_file_atomic (e->containers_conf, text, err);
+}
+
+static int
+write_storage_conf (struct engine *e, const struct detect_report *r, podsock_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  const char *ignore_chown = r->idmode == IDMODE_SINGLE ? "ignore_chown_errors = \"true\"\n" : "";
+  int fuse = r->driver == CONFIG_DRIVER_FUSE_OVERLAY;
+
+  if (asprintf (&text,
+                "# Written by podsock-sidecar from its detection report; do not edit.\n"
                 "[storage]\n"
-                "driver = \"overlay\"\n"
+                "driver = \"%s\"\n"
                 "graphroot = \"%s\"\n"
                 "runroot = \"%s/containers\"\n"
                 /* Rootless podman ignores graphroot from a system-wide file. */
                 "rootless_storage_path = \"%s\"\n"
                 "\n"
                 "[storage.options.overlay]\n"
-                "mountopt = \"nodev\"\n",
-                e->opts->storage_dir, e->run_dir, e->opts->storage_dir)
+                "%s"
+                "mountopt = \"%s\"\n"
+                "%s"
+                "\n"
+                "[storage.options.vfs]\n"
+                "%s",
+                r->driver == CONFIG_DRIVER_VFS ? "vfs" : "overlay", e->opts->storage_dir,
+                e->run_dir, e->opts->storage_dir,
+                fuse ? "mount_program = \"/usr/bin/fuse-overlayfs\"\n" : "",
+                fuse ? "nodev,fsync=0" : "nodev", ignore_chown, ignore_chown)
       < 0)
     return podsock_error_make (err, errno, "asprintf");
   return fs_write_file_atomic (e->storage_conf, text, err);
@@ -129,23 +155,29 @@ build_env (struct engine *e, podsock_error_t *err)
 }
 
 int
-engine_prepare (struct engine *e, const struct sidecar_options *opts, podsock_error_t *err)
+engine_prepare_dirs (struct engine *e, const struct sidecar_options *opts, podsock_error_t *err)
 {
-  cleanup_free char *confdir = NULL;
-
   memset (e, 0, sizeof *e);
   e->opts = opts;
   e->out_fd = -1;
-  if (prepare_dirs (e, err) < 0)
-    return -1;
+  return prepare_dirs (e, err);
+}
+
+int
+engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *err)
+{
+  cleanup_free char *confdir = NULL;
+  const struct sidecar_options *opts = e->opts;
+
+  if (storage_reconcile_driver (opts->storage_dir, r, err) < 0)
+    return podsock_error_prefix (err, "storage directory");
   if (path_in (&confdir, e->run_dir, "podsock", err) < 0
       || fs_mkdir_p (confdir, 0700, err) < 0)
     return -1;
   if (path_in (&e->containers_conf, confdir, "containers.conf", err) < 0
       || path_in (&e->storage_conf, confdir, "storage.conf", err) < 0)
     return -1;
-  if (fs_write_file_atomic (e->containers_conf, containers_conf_text, err) < 0
-      || write_storage_conf (e, err) < 0)
+  if (write_containers_conf (e, r, err) < 0 || write_storage_conf (e, r, err) < 0)
     return podsock_error_prefix (err, "write podman configuration");
   return build_env (e, err);
 }

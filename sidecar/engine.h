@@ -3,6 +3,7 @@
 #ifndef PODSOCK_SIDECAR_ENGINE_H
 #define PODSOCK_SIDECAR_ENGINE_H
 
+#include "detect.h"
 #include "options.h"
 
 #include <podsock/error.h>
@@ -20,9 +21,14 @@ struct engine
   int out_fd;            /* read end of podman's stdout+stderr */
 };
 
-/* Empties and recreates the runtime directory, creates the storage directory,
- * writes containers.conf and storage.conf and builds podman's environment. */
-int engine_prepare (struct engine *e, const struct sidecar_options *opts, podsock_error_t *err);
+/* Empties and recreates the runtime directory, creates the storage directory
+ * (private to this UID).  Detection runs after this, on that directory. */
+int engine_prepare_dirs (struct engine *e, const struct sidecar_options *opts,
+                         podsock_error_t *err);
+
+/* Reconciles the storage directory with the chosen driver, writes
+ * containers.conf and storage.conf and builds podman's environment. */
+int engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *err);
 
 /* Starts podman with listen_fd as fd 3 (LISTEN_FDS=1, LISTEN_PID=its pid). */
 int engine_start (struct engine *e, int listen_fd, const sigset_t *child_mask,

@@ -1,9 +1,11 @@
 /* podsock-sidecar: PID 1 of the engine container.  An outline of steps, each
  * in its own file: options, signals, socket, engine, supervision. */
+#include "detect.h"
 #include "engine.h"
 #include "options.h"
 #include "supervise.h"
 
+#include <podsock/fs.h>
 #include <podsock/log.h>
 #include <podsock/socket.h>
 #include <podsock/util.h>
@@ -26,6 +28,69 @@ fail (podsock_error_t *err)
   return 1;
 }
 
+/* Set-up failed after the socket was bound: no socket may stay behind that
+ * accepts connections nobody will answer. */
+static int
+fail_unbind (const struct sidecar_options *opts, struct engine *e, podsock_error_t *err)
+{
+  unlink (opts->socket_path);
+  engine_release (e);
+  return fail (err);
+}
+
+static const enum config_driver default_drivers[] = { CONFIG_DRIVER_OVERLAY,
+                                                      CONFIG_DRIVER_FUSE_OVERLAY,
+                                                      CONFIG_DRIVER_VFS };
+
+static void
+detect (struct detect_report *r, const struct sidecar_options *opts)
+{
+  detect_run (r, opts->storage_dir, default_drivers, ARRAY_SIZE (default_drivers));
+}
+
+/* --check: the report on stdout, nothing started, nothing bound. */
+static int
+run_check (const struct sidecar_options *opts)
+{
+  cleanup_error podsock_error_t err = NULL;
+  cleanup_free char *json = NULL;
+  struct detect_report r;
+
+  if (fs_mkdir_p (opts->storage_dir, 0700, &err) < 0
+      || fs_make_private_dir (opts->storage_dir, &err) < 0)
+    log_warn ("storage directory: %s", err->msg);
+  detect (&r, opts);
+  json = detect_report_json (&r);
+  puts (json);
+  return r.can_run ? 0 : 1;
+}
+
+/* One line per decision, and each limitation with what would lift it. */
+static void
+log_report (const struct detect_report *r)
+{
+  for (size_t i = 0; i < r->n_probes; i++)
+    {
+      const struct detect_probe *p = &r->probes[i];
+      if (p->ok || !p->fix[0])
+        podsock_log_fields (PODSOCK_LOG_DEBUG, "probe", "probe", p->name, "ok",
+                            p->ok ? "true" : "false", "reason", p->reason, NULL);
+      else
+        podsock_log_fields (PODSOCK_LOG_INFO, "limitation", "probe", p->name, "reason",
+                            p->reason, "kubernetes", p->fix, NULL);
+    }
+  for (size_t i = 0; i < r->n_warnings; i++)
+    log_warn ("%s", r->warnings[i]);
+  if (r->can_run)
+    podsock_log_fields (PODSOCK_LOG_INFO, "engine configuration chosen", "storage_driver",
+                        detect_driver_name (r->driver), "network",
+                        r->network_host ? "host" : "private", "cgroups",
+                        r->cgroups_enabled ? "enabled" : "disabled", "proc",
+                        r->proc_bind ? "bind" : "fresh", "id_mapping",
+                        detect_idmode_name (r->idmode), "storage_filesystem", r->storage_fs,
+                        NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -33,6 +98,7 @@ main (int argc, char **argv)
   struct sidecar_options opts;
   enum sidecar_parse_result parsed;
   struct engine engine;
+  struct detect_report report;
   cleanup_close int listen_fd = -1;
   cleanup_close int sigfd = -1;
   sigset_t child_mask;
@@ -47,6 +113,12 @@ main (int argc, char **argv)
   if (parsed == SIDECAR_PARSE_EXIT_OK)
     return 0;
   podsock_log_setup ("podsock-sidecar", STDOUT_FILENO, opts.log_format, opts.log_level);
+  if (opts.check)
+    {
+      /* The report goes to stdout; logs must not mix into the JSON. */
+      podsock_log_setup ("podsock-sidecar", STDERR_FILENO, opts.log_format, opts.log_level);
+      return run_check (&opts);
+    }
 
   /* Orphans (conmon, the pause process) must come to us when we are not
    * PID 1 of the container. */
@@ -64,13 +136,22 @@ main (int argc, char **argv)
     return fail (&err);
   log_info ("listening on %s", opts.socket_path);
 
-  if (engine_prepare (&engine, &opts, &err) < 0 || engine_start (&engine, listen_fd, &child_mask,
-                                                                 &err) < 0)
+  if (engine_prepare_dirs (&engine, &opts, &err) < 0)
+    return fail_unbind (&opts, &engine, &err);
+  detect (&report, &opts);
+  log_report (&report);
+  if (!report.can_run)
     {
-      unlink (opts.socket_path);
-      engine_release (&engine);
-      return fail (&err);
+      cleanup_free char *json = detect_report_json (&report);
+      podsock_log_fields (PODSOCK_LOG_ERROR, "no engine can run in this pod", "why",
+                          report.why_not, "report", json, NULL);
+      podsock_error_make (&err, 0, "giving up: %s (the limitations above say what to change)",
+                          report.why_not);
+      return fail_unbind (&opts, &engine, &err);
     }
+  if (engine_configure (&engine, &report, &err) < 0
+      || engine_start (&engine, listen_fd, &child_mask, &err) < 0)
+    return fail_unbind (&opts, &engine, &err);
   log_info ("started podman (pid %d)", (int) engine.pid);
 
   status = supervise_run (&engine, sigfd, opts.grace_seconds);
