@@ -646,7 +646,7 @@ detect_idmode_name (enum detect_idmode m)
 }
 
 char *
-detect_report_json (const struct detect_report *r)
+detect_report_json (const struct detect_report *r, int pretty)
 {
   cJSON *root = cJSON_CreateObject (), *probes = cJSON_AddArrayToObject (root, "probes");
   cJSON *chosen, *warnings, *limits;
@@ -690,7 +690,7 @@ detect_report_json (const struct detect_report *r)
         cJSON_AddStringToObject (l, "kubernetes", r->probes[i].fix);
         cJSON_AddItemToArray (limits, l);
       }
-  text = cJSON_Print (root);
+  text = pretty ? cJSON_Print (root) : cJSON_PrintUnformatted (root);
   cJSON_Delete (root);
   return text;
 }

@@ -58,7 +58,7 @@ void detect_run (struct detect_report *r, const char *storage_dir,
 const char *detect_driver_name (enum config_driver d);
 const char *detect_idmode_name (enum detect_idmode m);
 
-/* The whole report as JSON text (caller frees). */
-char *detect_report_json (const struct detect_report *r);
+/* The whole report as JSON text, indented or on one line (caller frees). */
+char *detect_report_json (const struct detect_report *r, int pretty);
 
 #endif

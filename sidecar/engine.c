@@ -124,16 +124,23 @@ prepare_dirs (struct engine *e, podsock_error_t *err)
   return 0;
 }
 
+/* Podman looks subordinate ranges up under $USER first.  Where newuidmap
+ * cannot work, a name with no ranges makes it map the one UID it has
+ * instead of failing on newuidmap. */
+#define SINGLE_ID_USER "podsock-single-id"
+
 static int
-build_env (struct engine *e, podsock_error_t *err)
+build_env (struct engine *e, const struct detect_report *r, podsock_error_t *err)
 {
   size_t n = 0, i = 0;
+  int single = r->idmode == IDMODE_SINGLE;
   const char *drop[] = { "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=", "XDG_RUNTIME_DIR=",
-                         "CONTAINERS_CONF=", "CONTAINERS_STORAGE_CONF=", "HOME=", NULL };
+                         "CONTAINERS_CONF=", "CONTAINERS_STORAGE_CONF=", "HOME=",
+                         single ? "USER=" : "LISTEN_FDS=", NULL };
 
   while (environ[n])
     n++;
-  e->env = calloc (n + 8, sizeof *e->env);
+  e->env = calloc (n + 9, sizeof *e->env);
   if (e->env == NULL)
     return podsock_error_make (err, errno, "calloc");
   for (size_t k = 0; k < n; k++)
@@ -148,7 +155,8 @@ build_env (struct engine *e, podsock_error_t *err)
   if (asprintf (&e->env[i++], "XDG_RUNTIME_DIR=%s", e->run_dir) < 0
       || asprintf (&e->env[i++], "CONTAINERS_CONF=%s", e->containers_conf) < 0
       || asprintf (&e->env[i++], "CONTAINERS_STORAGE_CONF=%s", e->storage_conf) < 0
-      || (e->home && asprintf (&e->env[i++], "HOME=%s", e->home) < 0))
+      || (e->home && asprintf (&e->env[i++], "HOME=%s", e->home) < 0)
+      || (single && asprintf (&e->env[i++], "USER=%s", SINGLE_ID_USER) < 0))
     return podsock_error_make (err, errno, "asprintf");
   /* Two slots stay for LISTEN_FDS and LISTEN_PID, filled in the child. */
   return 0;
@@ -179,7 +187,7 @@ engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *er
     return -1;
   if (write_containers_conf (e, r, err) < 0 || write_storage_conf (e, r, err) < 0)
     return podsock_error_prefix (err, "write podman configuration");
-  return build_env (e, err);
+  return build_env (e, r, err);
 }
 
 /* In the child between fork and exec: only async-signal-safe calls. */

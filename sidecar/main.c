@@ -60,7 +60,7 @@ run_check (const struct sidecar_options *opts)
       || fs_make_private_dir (opts->storage_dir, &err) < 0)
     log_warn ("storage directory: %s", err->msg);
   detect (&r, opts);
-  json = detect_report_json (&r);
+  json = detect_report_json (&r, 1);
   puts (json);
   return r.can_run ? 0 : 1;
 }
@@ -142,7 +142,7 @@ main (int argc, char **argv)
   log_report (&report);
   if (!report.can_run)
     {
-      cleanup_free char *json = detect_report_json (&report);
+      cleanup_free char *json = detect_report_json (&report, 0);
       podsock_log_fields (PODSOCK_LOG_ERROR, "no engine can run in this pod", "why",
                           report.why_not, "report", json, NULL);
       podsock_error_make (&err, 0, "giving up: %s (the limitations above say what to change)",

@@ -1,44 +1,52 @@
+/* The sidecar's command line.  Every setting lives in struct podsock_config
+ * (lib/config.c); flags are shortcuts for `--set SECTION.KEY=VALUE`. */
 #include "options.h"
 
-#include <podsock/parse.h>
+#include <podsock/util.h>
 #include <podsock/version.h>
 
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-static const char usage_text[] =
-    "Usage: podsock-sidecar [OPTION]...\n"
-    "Serve a rootless Podman engine's Docker-compatible API on a unix socket.\n"
-    "\n"
-    "The sidecar binds the socket itself, starts `podman system service` with the\n"
-    "socket handed over by systemd socket activation, supervises it, and stops it\n"
-    "on SIGTERM or SIGINT.\n"
-    "\n"
-    "  -s, --socket PATH        client socket (PODSOCK_SOCKET, default /sockets/podman.sock)\n"
-    "      --socket-mode MODE   octal permissions of the socket (PODSOCK_SOCKET_MODE, 0660)\n"
-    "      --socket-group GROUP group name or GID of the socket (PODSOCK_SOCKET_GROUP,\n"
-    "                           default: the sidecar's group)\n"
-    "      --storage DIR        image and container storage (PODSOCK_STORAGE,\n"
-    "                           default /var/lib/podsock/storage)\n"
-    "      --runtime-dir DIR    runtime state (PODSOCK_RUNTIME_DIR, default /run/podsock);\n"
-    "                           podman's XDG_RUNTIME_DIR is DIR/engine, emptied at start\n"
-    "      --podman PATH        podman binary (PODSOCK_PODMAN, default podman)\n"
-    "      --grace SECONDS      shutdown grace before SIGKILL (PODSOCK_GRACE, default 10)\n"
-    "      --log-format FORMAT  json or text (PODSOCK_LOG_FORMAT, default json)\n"
-    "      --log-level LEVEL    debug, info, warn or error (PODSOCK_LOG_LEVEL, default info)\n"
-    "      --check              probe what this pod allows, print the report as JSON and\n"
-    "                           exit: 0 when an engine can run, 1 when none can\n"
-    "  -h, --help               show this help and exit\n"
-    "  -V, --version            show the version and exit\n"
-    "\n"
-    "Flags override environment variables, which override defaults.\n"
-    "\n"
-    "Exit status: podman's exit status; 128+N when podman was killed by signal N;\n"
-    "1 when set-up failed; 2 on a usage error; 127 when podman cannot be executed.\n";
+static const char usage_text[]
+    = "Usage: podsock-sidecar [OPTION]...\n"
+      "Serve a rootless Podman engine's Docker-compatible API on a unix socket.\n"
+      "\n"
+      "The sidecar binds the socket itself, starts `podman system service` with the\n"
+      "socket handed over by systemd socket activation, supervises it, and stops it\n"
+      "on SIGTERM or SIGINT.\n"
+      "\n"
+      "  -c, --config FILE        YAML configuration (PODSOCK_CONFIG; default\n"
+      "                           " SIDECAR_DEFAULT_CONFIG " when it exists)\n"
+      "      --set KEY=VALUE      any setting by its YAML path, e.g. storage.sizeLimit=20Gi\n"
+      "                           (repeatable; see docs/config.md)\n"
+      "  -s, --socket PATH        client socket (PODSOCK_SOCKET, default /sockets/podman.sock)\n"
+      "      --socket-mode MODE   octal permissions of the socket (PODSOCK_SOCKET_MODE, 0660)\n"
+      "      --socket-group GROUP group name or GID of the socket (PODSOCK_SOCKET_GROUP,\n"
+      "                           default: the sidecar's group)\n"
+      "      --storage DIR        image and container storage (PODSOCK_STORAGE,\n"
+      "                           default /var/lib/podsock/storage)\n"
+      "      --runtime-dir DIR    runtime state (PODSOCK_RUNTIME_DIR, default /run/podsock);\n"
+      "                           podman's XDG_RUNTIME_DIR is DIR/engine, emptied at start\n"
+      "      --podman PATH        podman binary (PODSOCK_PODMAN, default podman)\n"
+      "      --grace DURATION     shutdown grace before SIGKILL, e.g. 10 or 30s\n"
+      "                           (PODSOCK_GRACE, default 10s)\n"
+      "      --log-format FORMAT  json or text (PODSOCK_LOG_FORMAT, default json)\n"
+      "      --log-level LEVEL    debug, info, warn or error (PODSOCK_LOG_LEVEL, default info)\n"
+      "      --print-config       print the effective configuration as YAML and exit\n"
+      "      --check              check the configuration and the pod, then exit\n"
+      "  -h, --help               show this help and exit\n"
+      "  -V, --version            show the version and exit\n"
+      "\n"
+      "Precedence: defaults < configuration file < PODSOCK_* environment < flags.\n"
+      "\n"
+      "Exit status: podman's exit status; 128+N when podman was killed by signal N;\n"
+      "1 when set-up failed; 2 on a usage or configuration error; 127 when podman\n"
+      "cannot be executed.\n";
 
 enum
 {
@@ -50,10 +58,14 @@ enum
   OPT_GRACE,
   OPT_LOG_FORMAT,
   OPT_LOG_LEVEL,
+  OPT_SET,
+  OPT_PRINT_CONFIG,
   OPT_CHECK,
 };
 
 static const struct option long_options[] = {
+  { "config", required_argument, NULL, 'c' },
+  { "set", required_argument, NULL, OPT_SET },
   { "socket", required_argument, NULL, 's' },
   { "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
   { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
@@ -63,100 +75,30 @@ static const struct option long_options[] = {
   { "grace", required_argument, NULL, OPT_GRACE },
   { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
   { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+  { "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
   { "check", no_argument, NULL, OPT_CHECK },
   { "help", no_argument, NULL, 'h' },
   { "version", no_argument, NULL, 'V' },
   { NULL, 0, NULL, 0 },
 };
 
-static int
-set_group (struct sidecar_options *o, const char *what, const char *v, podsock_error_t *err)
-{
-  uint64_t n;
-  struct group *g;
+static const char short_options[] = ":c:s:hV";
 
-  if (parse_u64 (v, 0, UINT32_MAX - 1, &n) == 0)
-    {
-      o->socket_gid = (gid_t) n;
-      return 0;
-    }
-  g = getgrnam (v);
-  if (g == NULL)
-    return podsock_error_make (err, 0, "%s: no group '%s' (give a group name or a numeric GID)",
-                               what, v);
-  o->socket_gid = g->gr_gid;
-  return 0;
-}
-
-/* Applies one setting, from the environment (what = variable) or a flag. */
-static int
-set_option (struct sidecar_options *o, int key, const char *what, const char *v,
-            podsock_error_t *err)
-{
-  uint64_t n;
-
-  switch (key)
-    {
-    case 's':
-      if (*v != '/')
-        return podsock_error_make (err, 0, "%s: socket path '%s' must be absolute", what, v);
-      o->socket_path = v;
-      return 0;
-    case OPT_SOCKET_MODE:
-      if (parse_mode (v, &o->socket_mode) < 0 || (o->socket_mode & ~0777u) != 0)
-        return podsock_error_make (err, 0, "%s: '%s' is not an octal mode like 0660", what, v);
-      return 0;
-    case OPT_SOCKET_GROUP:
-      return set_group (o, what, v, err);
-    case OPT_STORAGE:
-    case OPT_RUNTIME_DIR:
-      if (*v != '/')
-        return podsock_error_make (err, 0, "%s: directory '%s' must be absolute", what, v);
-      if (key == OPT_STORAGE)
-        o->storage_dir = v;
-      else
-        o->runtime_dir = v;
-      return 0;
-    case OPT_PODMAN:
-      if (*v == '\0')
-        return podsock_error_make (err, 0, "%s: podman path is empty", what);
-      o->podman = v;
-      return 0;
-    case OPT_GRACE:
-      if (parse_u64 (v, 0, 3600, &n) < 0)
-        return podsock_error_make (err, 0, "%s: '%s' is not a number of seconds from 0 to 3600",
-                                   what, v);
-      o->grace_seconds = (unsigned) n;
-      return 0;
-    case OPT_LOG_FORMAT:
-      if (podsock_log_format_parse (v, &o->log_format) < 0)
-        return podsock_error_make (err, 0, "%s: log format '%s' is not json or text", what, v);
-      return 0;
-    case OPT_LOG_LEVEL:
-      if (podsock_log_level_parse (v, &o->log_level) < 0)
-        return podsock_error_make (err, 0,
-                                   "%s: log level '%s' is not debug, info, warn or error", what,
-                                   v);
-      return 0;
-    default:
-      abort ();
-    }
-}
-
+/* Each shortcut flag and the setting it sets. */
 static const struct
 {
-  const char *name;
   int key;
-} env_options[] = {
-  { "PODSOCK_SOCKET", 's' },
-  { "PODSOCK_SOCKET_MODE", OPT_SOCKET_MODE },
-  { "PODSOCK_SOCKET_GROUP", OPT_SOCKET_GROUP },
-  { "PODSOCK_STORAGE", OPT_STORAGE },
-  { "PODSOCK_RUNTIME_DIR", OPT_RUNTIME_DIR },
-  { "PODSOCK_PODMAN", OPT_PODMAN },
-  { "PODSOCK_GRACE", OPT_GRACE },
-  { "PODSOCK_LOG_FORMAT", OPT_LOG_FORMAT },
-  { "PODSOCK_LOG_LEVEL", OPT_LOG_LEVEL },
+  const char *path;
+} flag_settings[] = {
+  { 's', "socket.path" },
+  { OPT_SOCKET_MODE, "socket.mode" },
+  { OPT_SOCKET_GROUP, "socket.group" },
+  { OPT_STORAGE, "storage.dir" },
+  { OPT_RUNTIME_DIR, "paths.runtimeDir" },
+  { OPT_PODMAN, "engine.podman" },
+  { OPT_GRACE, "shutdown.grace" },
+  { OPT_LOG_FORMAT, "log.format" },
+  { OPT_LOG_LEVEL, "log.level" },
 };
 
 static const char *
@@ -168,40 +110,47 @@ option_name (int key)
   return "?";
 }
 
-static void
-set_defaults (struct sidecar_options *o)
+static int
+set_flag (struct sidecar_options *o, int key, const char *v, podsock_error_t *err)
 {
-  o->socket_path = "/sockets/podman.sock";
-  o->socket_mode = 0660;
-  o->socket_gid = (gid_t) -1;
-  o->storage_dir = "/var/lib/podsock/storage";
-  o->runtime_dir = "/run/podsock";
-  o->podman = "podman";
-  o->grace_seconds = 10;
-  o->log_format = PODSOCK_LOG_JSON;
-  o->log_level = PODSOCK_LOG_INFO;
-  o->check = 0;
+  cleanup_free char *path = NULL;
+  const char *eq;
+
+  if (key == OPT_SET)
+    {
+      eq = strchr (v, '=');
+      if (eq == NULL || eq == v)
+        return podsock_error_make (err, 0,
+                                   "--set: '%s' is not KEY=VALUE; write e.g. "
+                                   "--set storage.sizeLimit=20Gi",
+                                   v);
+      path = strndup (v, (size_t) (eq - v));
+      if (path == NULL)
+        abort ();
+      if (config_set (&o->cfg, path, eq + 1, err) < 0)
+        return podsock_error_prefix (err, "--set");
+      return 0;
+    }
+  for (size_t i = 0; i < ARRAY_SIZE (flag_settings); i++)
+    if (flag_settings[i].key == key)
+      {
+        if (config_set (&o->cfg, flag_settings[i].path, v, err) < 0)
+          return podsock_error_prefix (err, "--%s", option_name (key));
+        return 0;
+      }
+  abort ();
 }
 
-int
-sidecar_options_parse (int argc, char **argv, struct sidecar_options *o,
-                       enum sidecar_parse_result *result, podsock_error_t *err)
+/* First pass: what to do, and which file to read. */
+static int
+scan_actions (int argc, char **argv, struct sidecar_options *o, enum sidecar_parse_result *result,
+              int *print_config, podsock_error_t *err)
 {
-  char what[64];
   int c;
 
-  set_defaults (o);
-  for (size_t i = 0; i < sizeof env_options / sizeof env_options[0]; i++)
-    {
-      const char *v = getenv (env_options[i].name);
-      if (v != NULL && set_option (o, env_options[i].key, env_options[i].name, v, err) < 0)
-        return -1;
-    }
-
-  *result = SIDECAR_PARSE_RUN;
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long (argc, argv, ":s:hV", long_options, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, short_options, long_options, NULL)) != -1)
     {
       switch (c)
         {
@@ -213,22 +162,138 @@ sidecar_options_parse (int argc, char **argv, struct sidecar_options *o,
           printf ("podsock-sidecar %s\n", PODSOCK_VERSION);
           *result = SIDECAR_PARSE_EXIT_OK;
           return 0;
-        case OPT_CHECK:
-          o->check = 1;
-          break;
         case ':':
           return podsock_error_make (err, 0, "option '%s' needs a value (try --help)",
                                      argv[optind - 1]);
         case '?':
-          return podsock_error_make (err, 0, "unknown option '%s' (try --help)",
-                                     argv[optind - 1]);
+          return podsock_error_make (err, 0, "unknown option '%s' (try --help)", argv[optind - 1]);
+        case 'c':
+          if (*optarg == '\0')
+            return podsock_error_make (err, 0, "--config: the file name is empty; give a path");
+          o->config_path = optarg;
+          break;
+        case OPT_PRINT_CONFIG:
+          *print_config = 1;
+          break;
+        case OPT_CHECK:
+          o->check = 1;
+          break;
         default:
-          snprintf (what, sizeof what, "--%s", option_name (c));
-          if (set_option (o, c, what, optarg, err) < 0)
-            return -1;
+          break;
         }
     }
   if (optind < argc)
     return podsock_error_make (err, 0, "unexpected argument '%s' (try --help)", argv[optind]);
   return 0;
+}
+
+/* Second pass, after the file and the environment: the flags win. */
+static int
+apply_flags (int argc, char **argv, struct sidecar_options *o, podsock_error_t *err)
+{
+  int c;
+
+  optind = 1;
+  while ((c = getopt_long (argc, argv, short_options, long_options, NULL)) != -1)
+    {
+      if (c == 'c' || c == OPT_PRINT_CONFIG || c == OPT_CHECK)
+        continue;
+      if (set_flag (o, c, optarg, err) < 0)
+        return -1;
+    }
+  if (config_check (&o->cfg, err) < 0)
+    return podsock_error_prefix (err, "flags");
+  return 0;
+}
+
+static int
+load_config_file (struct sidecar_options *o, podsock_error_t *err)
+{
+  const char *env = getenv ("PODSOCK_CONFIG");
+  struct stat st;
+
+  if (o->config_path == NULL && env != NULL && *env != '\0')
+    o->config_path = env;
+  if (o->config_path == NULL)
+    {
+      if (stat (SIDECAR_DEFAULT_CONFIG, &st) < 0 && errno == ENOENT)
+        return 0;
+      o->config_path = SIDECAR_DEFAULT_CONFIG;
+    }
+  return config_load_file (&o->cfg, o->config_path, err);
+}
+
+static void
+fill_shortcuts (struct sidecar_options *o)
+{
+  o->socket_path = o->cfg.socket_path;
+  o->socket_mode = o->cfg.socket_mode;
+  o->socket_gid = o->cfg.socket_gid;
+  o->storage_dir = o->cfg.storage_dir;
+  o->runtime_dir = o->cfg.runtime_dir;
+  o->podman = o->cfg.podman;
+  o->grace_seconds = o->cfg.grace_seconds;
+  o->log_format = o->cfg.log_format;
+  o->log_level = o->cfg.log_level;
+}
+
+static int
+print_config (const struct sidecar_options *o, podsock_error_t *err)
+{
+  cleanup_free char *text = config_to_yaml (&o->cfg);
+
+  if (text == NULL)
+    return podsock_error_make (err, errno, "print the configuration");
+  if (o->config_path != NULL)
+    printf ("# read from %s\n", o->config_path);
+  fputs (text, stdout);
+  if (fflush (stdout) != 0)
+    return podsock_error_make (err, errno, "write the configuration to stdout");
+  return 0;
+}
+
+static int
+parse_all (int argc, char **argv, struct sidecar_options *o, enum sidecar_parse_result *result,
+           podsock_error_t *err)
+{
+  int want_print = 0;
+
+  if (scan_actions (argc, argv, o, result, &want_print, err) < 0)
+    return -1;
+  if (*result == SIDECAR_PARSE_EXIT_OK)
+    return 0;
+  if (load_config_file (o, err) < 0 || config_apply_env (&o->cfg, err) < 0
+      || apply_flags (argc, argv, o, err) < 0)
+    return -1;
+  config_finalize (&o->cfg);
+  fill_shortcuts (o);
+  if (want_print)
+    {
+      *result = SIDECAR_PARSE_EXIT_OK;
+      return print_config (o, err);
+    }
+  return 0;
+}
+
+int
+sidecar_options_parse (int argc, char **argv, struct sidecar_options *o,
+                       enum sidecar_parse_result *result, podsock_error_t *err)
+{
+  memset (o, 0, sizeof *o);
+  config_defaults (&o->cfg);
+  fill_shortcuts (o);
+  *result = SIDECAR_PARSE_RUN;
+  if (parse_all (argc, argv, o, result, err) < 0)
+    {
+      sidecar_options_free (o);
+      return -1;
+    }
+  return 0;
+}
+
+void
+sidecar_options_free (struct sidecar_options *o)
+{
+  config_free (&o->cfg);
+  o->socket_path = o->storage_dir = o->runtime_dir = o->podman = NULL;
 }

@@ -8,6 +8,7 @@ TOP=${PODSOCK_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${PODSOCK_BIN:-$TOP/build/bin}
 BUILD=${PODSOCK_BUILD:-$TOP/build}
 PODSIM=$TOP/test/podsim/podsim
+export PODSIM_BIN=$BIN
 IMAGES=$BUILD/images
 # shellcheck source=../../scripts/lib/users.sh
 . "$TOP/scripts/lib/users.sh"
