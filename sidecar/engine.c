@@ -257,6 +257,29 @@ engine_start (struct engine *e, int listen_fd, const sigset_t *child_mask, podso
   return 0;
 }
 
+int
+engine_clean_stale_state (struct engine *e, podsock_error_t *err)
+{
+  cleanup_free char *path = NULL, *text = NULL;
+  podsock_error_t rerr = NULL;
+  long pid;
+
+  if (asprintf (&path, "%s/libpod/tmp/pause.pid", e->run_dir) < 0)
+    return podsock_error_make (err, errno, "asprintf");
+  if (fs_read_file (path, 32, &text, NULL, &rerr) < 0)
+    {
+      podsock_error_free (&rerr);
+      return 0; /* no pause process yet */
+    }
+  pid = strtol (text, NULL, 10);
+  if (pid > 0 && (kill ((pid_t) pid, 0) == 0 || errno == EPERM))
+    return 0;
+  log_warn ("removing stale %s (pause process %ld is gone)", path, pid);
+  if (unlink (path) < 0 && errno != ENOENT)
+    return podsock_error_make (err, errno, "remove %s", path);
+  return 0;
+}
+
 void
 engine_release (struct engine *e)
 {

@@ -34,6 +34,12 @@ int engine_configure (struct engine *e, struct detect_report *r, podsock_error_t
 int engine_start (struct engine *e, int listen_fd, const sigset_t *child_mask,
                   podsock_error_t *err);
 
+/* Before a restart: podman's running containers (conmon) and its pause
+ * process survive a podman crash and the new podman joins them; but a
+ * pause.pid naming a process that is gone makes podman fail with "invalid
+ * internal status" (CONTEXT.md), so such a file is removed. */
+int engine_clean_stale_state (struct engine *e, podsock_error_t *err);
+
 void engine_release (struct engine *e);
 
 #endif

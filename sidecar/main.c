@@ -154,7 +154,15 @@ main (int argc, char **argv)
     return fail_unbind (&opts, &engine, &err);
   log_info ("started podman (pid %d)", (int) engine.pid);
 
-  status = supervise_run (&engine, sigfd, opts.grace_seconds);
+  {
+    struct supervise_params sp = { .sigfd = sigfd,
+                                   .listen_fd = listen_fd,
+                                   .child_mask = &child_mask,
+                                   .grace_seconds = opts.grace_seconds,
+                                   .restart_max = 5,
+                                   .restart_window_seconds = 60 };
+    status = supervise_run (&engine, &sp);
+  }
 
   /* No socket that nobody serves: clients get ENOENT, not a hang. */
   unlink (opts.socket_path);

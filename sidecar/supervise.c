@@ -17,19 +17,38 @@
 #include <time.h>
 #include <unistd.h>
 
+static long
+monotonic_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 /* After podman exits, how long its leftovers (pause process, conmon) get to
  * go on SIGTERM before SIGKILL. */
 #define LEFTOVER_GRACE_MS 2000
 
+/* Backoff between restarts: 0.5 s, 1 s, 2 s, ... at most this. */
+#define RESTART_BACKOFF_FIRST_MS 500
+#define RESTART_BACKOFF_MAX_MS 16000
+
 struct supervisor
 {
   struct engine *engine;
+  const struct supervise_params *p;
   int epfd;
   int sigfd;
-  int timerfd;
+  int timerfd;   /* shutdown grace */
+  int restartfd; /* backoff before the next start */
   unsigned grace_seconds;
   int stopping;    /* a stop signal arrived */
-  int exit_status; /* -1 while podman runs */
+  int exit_status; /* last status of podman, -1 before it exited */
+  int restart_pending;
+  int gave_up;
+  unsigned restarts; /* all restarts so far */
+  long window_start_ms;
+  unsigned window_restarts;
   char out[8192];  /* podman's output not yet logged (a partial line) */
   size_t out_len;
 };
@@ -67,6 +86,66 @@ exit_status_of (int st)
   return 1;
 }
 
+static void arm_timer_ms (int fd, long ms);
+
+/* Podman died on its own.  The socket stays bound and listening in this
+ * process, so clients wait in its backlog while podman comes back. */
+static void
+schedule_restart (struct supervisor *s)
+{
+  long now = monotonic_ms (), delay = RESTART_BACKOFF_FIRST_MS;
+
+  if (now - s->window_start_ms > (long) s->p->restart_window_seconds * 1000L)
+    {
+      s->window_start_ms = now;
+      s->window_restarts = 0;
+    }
+  if (s->window_restarts >= s->p->restart_max)
+    {
+      log_error ("podman exited with status %d and has crashed %u times within %u s; giving up "
+                 "(its output above says why)",
+                 s->exit_status, s->window_restarts + 1, s->p->restart_window_seconds);
+      s->gave_up = 1;
+      return;
+    }
+  for (unsigned i = 0; i < s->window_restarts && delay < RESTART_BACKOFF_MAX_MS; i++)
+    delay *= 2;
+  if (delay > RESTART_BACKOFF_MAX_MS)
+    delay = RESTART_BACKOFF_MAX_MS;
+  s->window_restarts++;
+  s->restart_pending = 1;
+  log_error ("podman exited unexpectedly with status %d; restarting in %ld ms (restart %u of "
+             "at most %u within %u s)",
+             s->exit_status, delay, s->window_restarts, s->p->restart_max,
+             s->p->restart_window_seconds);
+  arm_timer_ms (s->restartfd, delay);
+}
+
+static void
+restart_engine (struct supervisor *s)
+{
+  cleanup_error podsock_error_t err = NULL;
+
+  s->restart_pending = 0;
+  if (s->stopping)
+    return;
+  if (engine_clean_stale_state (s->engine, &err) < 0)
+    log_warn ("before restarting podman: %s", err->msg);
+  if (engine_start (s->engine, s->p->listen_fd, s->p->child_mask, &err) < 0)
+    {
+      log_error ("restart podman: %s", err->msg);
+      schedule_restart (s);
+      return;
+    }
+  s->restarts++;
+  fcntl (s->engine->out_fd, F_SETFL, O_NONBLOCK);
+  {
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->engine->out_fd };
+    epoll_ctl (s->epfd, EPOLL_CTL_ADD, s->engine->out_fd, &ev);
+  }
+  log_info ("restarted podman (pid %d)", (int) s->engine->pid);
+}
+
 static void
 reap_children (struct supervisor *s)
 {
@@ -84,12 +163,15 @@ reap_children (struct supervisor *s)
       s->exit_status = exit_status_of (st);
       s->engine->pid = 0;
       if (WIFEXITED (st) && WEXITSTATUS (st) == 127)
-        log_error ("podman could not be executed (%s); install podman or set --podman",
-                   s->engine->opts->podman);
+        {
+          log_error ("podman could not be executed (%s); install podman or set --podman",
+                     s->engine->opts->podman);
+          s->gave_up = 1;
+        }
       else if (s->stopping)
         log_info ("podman stopped with status %d", s->exit_status);
       else
-        log_error ("podman exited unexpectedly with status %d", s->exit_status);
+        schedule_restart (s);
     }
 }
 
@@ -113,6 +195,7 @@ begin_stop (struct supervisor *s, int sig)
       return;
     }
   s->stopping = 1;
+  s->restart_pending = 0;
   log_info ("received %s; stopping podman (grace %us)", strsignal (sig), s->grace_seconds);
   if (s->engine->pid > 0)
     kill (s->engine->pid, SIGTERM);
@@ -267,15 +350,22 @@ end_leftovers (struct supervisor *s)
     ;
 }
 
-int
-supervise_run (struct engine *e, int sigfd, unsigned grace_seconds)
+static int
+running (const struct supervisor *s)
 {
-  struct supervisor s = { .engine = e, .sigfd = sigfd, .grace_seconds = grace_seconds,
-                          .exit_status = -1 };
+  return s->engine->pid > 0 || s->engine->out_fd >= 0 || s->restart_pending;
+}
+
+int
+supervise_run (struct engine *e, const struct supervise_params *p)
+{
+  struct supervisor s = { .engine = e, .p = p, .sigfd = p->sigfd,
+                          .grace_seconds = p->grace_seconds, .exit_status = -1 };
   cleanup_close int epfd = epoll_create1 (EPOLL_CLOEXEC);
   cleanup_close int timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  cleanup_close int restartfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
-  if (epfd < 0 || timerfd < 0)
+  if (epfd < 0 || timerfd < 0 || restartfd < 0)
     {
       log_error ("supervisor: epoll/timerfd: %m");
       kill (e->pid, SIGKILL);
@@ -283,38 +373,49 @@ supervise_run (struct engine *e, int sigfd, unsigned grace_seconds)
     }
   s.epfd = epfd;
   s.timerfd = timerfd;
+  s.restartfd = restartfd;
+  s.window_start_ms = monotonic_ms ();
   fcntl (e->out_fd, F_SETFL, O_NONBLOCK);
-  if (add_fd (epfd, sigfd) < 0 || add_fd (epfd, timerfd) < 0 || add_fd (epfd, e->out_fd) < 0)
+  if (add_fd (epfd, p->sigfd) < 0 || add_fd (epfd, timerfd) < 0 || add_fd (epfd, restartfd) < 0
+      || add_fd (epfd, e->out_fd) < 0)
     log_error ("supervisor: epoll_ctl: %m");
   /* A SIGCHLD may have come before the signalfd was polled. */
   reap_children (&s);
 
-  while (e->pid > 0 || e->out_fd >= 0)
+  while (running (&s) && !s.gave_up)
     {
       struct epoll_event ev[8];
-      int n = epoll_wait (epfd, ev, 8, e->pid > 0 ? -1 : 1000);
+      int busy = e->pid > 0 || s.restart_pending;
+      int n = epoll_wait (epfd, ev, 8, busy ? -1 : 1000);
       if (n < 0 && errno != EINTR)
         {
           log_error ("supervisor: epoll_wait: %m");
           break;
         }
-      if (n == 0 && e->pid == 0)
+      if (n == 0 && !busy)
         break; /* podman is gone and its pipe stays open in a leftover */
       for (int i = 0; i < n; i++)
         {
           int fd = ev[i].data.fd;
-          if (fd == sigfd)
+          uint64_t ticks;
+          if (fd == p->sigfd)
             handle_signals (&s);
           else if (fd == timerfd)
             {
-              uint64_t ticks;
               if (read (timerfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
                 log_debug ("timerfd read: %m");
               if (e->pid > 0)
                 {
-                  log_warn ("podman did not stop within %us; sending SIGKILL", grace_seconds);
+                  log_warn ("podman did not stop within %us; sending SIGKILL", s.grace_seconds);
                   kill (e->pid, SIGKILL);
                 }
+            }
+          else if (fd == restartfd)
+            {
+              if (read (restartfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+                log_debug ("timerfd read: %m");
+              if (s.restart_pending)
+                restart_engine (&s);
             }
           else if (fd == e->out_fd)
             handle_output (&s);
@@ -323,5 +424,7 @@ supervise_run (struct engine *e, int sigfd, unsigned grace_seconds)
   end_leftovers (&s);
   if (e->out_fd >= 0)
     handle_output (&s);
+  if (s.gave_up && s.exit_status == 0)
+    return 1;
   return s.exit_status < 0 ? 1 : s.exit_status;
 }

@@ -11,9 +11,22 @@
  * for them; *old gets the mask children must get back before exec. */
 int supervise_block_signals (sigset_t *old, podsock_error_t *err);
 
-/* Runs until podman has exited and every other child is gone.  Returns the
- * exit status for the sidecar: podman's code, or 128 + signal. */
-int supervise_run (struct engine *e, int sigfd, unsigned grace_seconds);
+struct supervise_params
+{
+  int sigfd;
+  int listen_fd;             /* what podman gets at each (re)start */
+  const sigset_t *child_mask;
+  unsigned grace_seconds;
+  unsigned restart_max;      /* restarts allowed within restart_window */
+  unsigned restart_window_seconds;
+};
+
+/* Runs until podman has exited for good and every other child is gone.
+ * Podman dying on its own is restarted with exponential backoff while the
+ * listening socket stays open (clients queue in its backlog); more than
+ * restart_max restarts within the window end the sidecar.  Returns the exit
+ * status for the sidecar: podman's code, or 128 + signal. */
+int supervise_run (struct engine *e, const struct supervise_params *p);
 
 /* Sends sig to every direct child; returns how many there were. */
 int supervise_signal_children (int sig);
