@@ -168,6 +168,7 @@ engine_prepare_dirs (struct engine *e, const struct sidecar_options *opts, podso
   memset (e, 0, sizeof *e);
   e->opts = opts;
   e->out_fd = -1;
+  e->api_socket = opts->socket_path;
   return prepare_dirs (e, err);
 }
 

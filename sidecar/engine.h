@@ -17,6 +17,7 @@ struct engine
   char *storage_conf;
   char *home;            /* HOME for podman when ours is unusable */
   char **env;            /* environment for podman, NULL-terminated */
+  const char *api_socket; /* where the sidecar itself talks to podman */
   pid_t pid;             /* podman's pid, 0 when not running */
   int out_fd;            /* read end of podman's stdout+stderr */
 };

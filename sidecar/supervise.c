@@ -1,4 +1,5 @@
 #include "supervise.h"
+#include "api.h"
 
 #include <podsock/log.h>
 #include <podsock/util.h>
@@ -47,6 +48,8 @@ struct supervisor
   int restart_pending;
   int gave_up;
   unsigned restarts; /* all restarts so far */
+  pid_t stopper;     /* child stopping the containers through the API */
+  int term_sent;     /* podman got SIGTERM */
   long window_start_ms;
   unsigned window_restarts;
   char out[8192];  /* podman's output not yet logged (a partial line) */
@@ -87,6 +90,7 @@ exit_status_of (int st)
 }
 
 static void arm_timer_ms (int fd, long ms);
+static void term_engine (struct supervisor *s);
 
 /* Podman died on its own.  The socket stays bound and listening in this
  * process, so clients wait in its backlog while podman comes back. */
@@ -155,6 +159,12 @@ reap_children (struct supervisor *s)
       pid_t pid = waitpid (-1, &st, WNOHANG);
       if (pid <= 0)
         return; /* 0: none exited yet, -1/ECHILD: no children at all */
+      if (pid == s->stopper)
+        {
+          s->stopper = 0;
+          term_engine (s);
+          continue;
+        }
       if (pid != s->engine->pid)
         {
           log_debug ("reaped process %d (status %d)", (int) pid, exit_status_of (st));
@@ -187,6 +197,40 @@ arm_timer_ms (int fd, long ms)
 }
 
 static void
+term_engine (struct supervisor *s)
+{
+  if (s->term_sent || s->engine->pid <= 0)
+    return;
+  s->term_sent = 1;
+  kill (s->engine->pid, SIGTERM);
+}
+
+/* The containers get half the grace period to stop (SIGTERM, then podman's
+ * SIGKILL), through the API and all at once; podman itself the rest.  The
+ * API calls run in a child so that this loop keeps reading podman's output. */
+static pid_t
+start_stopper (struct supervisor *s)
+{
+  unsigned stop_seconds = s->grace_seconds / 2;
+  pid_t pid = fork ();
+
+  if (pid != 0)
+    return pid;
+  {
+    cleanup_error podsock_error_t err = NULL;
+    int n;
+    sigprocmask (SIG_SETMASK, s->p->child_mask, NULL);
+    n = api_stop_all (s->engine->api_socket, stop_seconds,
+                      (long) s->grace_seconds * 750, &err);
+    if (n < 0)
+      log_warn ("stopping containers through the API: %s", err->msg);
+    else if (n > 0)
+      log_info ("stopped %d running container(s) through the API", n);
+    _exit (n < 0 ? 1 : 0);
+  }
+}
+
+static void
 begin_stop (struct supervisor *s, int sig)
 {
   if (s->stopping)
@@ -196,10 +240,14 @@ begin_stop (struct supervisor *s, int sig)
     }
   s->stopping = 1;
   s->restart_pending = 0;
-  log_info ("received %s; stopping podman (grace %us)", strsignal (sig), s->grace_seconds);
-  if (s->engine->pid > 0)
-    kill (s->engine->pid, SIGTERM);
-  arm_timer_ms (s->timerfd, (long) s->grace_seconds * 1000);
+  log_info ("received %s; stopping containers and podman (grace %us)", strsignal (sig),
+            s->grace_seconds);
+  if (s->engine->pid > 0 && s->grace_seconds >= 2)
+    s->stopper = start_stopper (s);
+  if (s->stopper <= 0)
+    term_engine (s);
+  /* First deadline: SIGTERM podman even if containers are still stopping. */
+  arm_timer_ms (s->timerfd, (long) s->grace_seconds * 750);
 }
 
 static void
@@ -404,7 +452,15 @@ supervise_run (struct engine *e, const struct supervise_params *p)
             {
               if (read (timerfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
                 log_debug ("timerfd read: %m");
-              if (e->pid > 0)
+              if (e->pid > 0 && !s.term_sent)
+                {
+                  log_warn ("containers did not stop in time; stopping podman");
+                  if (s.stopper > 0)
+                    kill (s.stopper, SIGKILL);
+                  term_engine (&s);
+                  arm_timer_ms (timerfd, (long) s.grace_seconds * 250);
+                }
+              else if (e->pid > 0)
                 {
                   log_warn ("podman did not stop within %us; sending SIGKILL", s.grace_seconds);
                   kill (e->pid, SIGKILL);

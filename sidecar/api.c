@@ -1,0 +1,190 @@
+#include "api.h"
+
+#include <podsock/util.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct buf
+{
+  char *data;
+  size_t len, max;
+};
+
+static size_t
+on_data (char *p, size_t size, size_t n, void *userdata)
+{
+  struct buf *b = userdata;
+  size_t len = size * n;
+  char *grown;
+
+  if (b->len + len > b->max)
+    return 0; /* too large: abort */
+  grown = realloc (b->data, b->len + len + 1);
+  if (grown == NULL)
+    return 0;
+  b->data = grown;
+  memcpy (b->data + b->len, p, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+  return len;
+}
+
+static CURL *
+easy_for (const char *socket_path, const char *path, long timeout_ms, struct buf *b)
+{
+  char url[1024];
+  CURL *c = curl_easy_init ();
+
+  if (c == NULL)
+    return NULL;
+  snprintf (url, sizeof url, "http://d%s", path);
+  curl_easy_setopt (c, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+  curl_easy_setopt (c, CURLOPT_URL, url);
+  curl_easy_setopt (c, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt (c, CURLOPT_WRITEDATA, b);
+  return c;
+}
+
+static long
+perform (CURL *c, struct buf *b, char **body, podsock_error_t *err)
+{
+  long status = -1;
+  CURLcode rc = curl_easy_perform (c);
+
+  if (rc != CURLE_OK)
+    {
+      curl_easy_cleanup (c);
+      free (b->data);
+      return podsock_error_make (err, 0, "%s", curl_easy_strerror (rc));
+    }
+  curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup (c);
+  if (body)
+    *body = b->data;
+  else
+    free (b->data);
+  return status;
+}
+
+long
+api_get (const char *socket_path, const char *path, long timeout_ms, char **body, size_t max,
+         podsock_error_t *err)
+{
+  struct buf b = { NULL, 0, max };
+  CURL *c = easy_for (socket_path, path, timeout_ms, &b);
+
+  if (c == NULL)
+    return podsock_error_make (err, 0, "curl_easy_init failed");
+  return perform (c, &b, body, err);
+}
+
+long
+api_post (const char *socket_path, const char *path, long timeout_ms, char **body, size_t max,
+          podsock_error_t *err)
+{
+  struct buf b = { NULL, 0, max };
+  CURL *c = easy_for (socket_path, path, timeout_ms, &b);
+
+  if (c == NULL)
+    return podsock_error_make (err, 0, "curl_easy_init failed");
+  curl_easy_setopt (c, CURLOPT_POST, 1L);
+  curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE, 0L);
+  return perform (c, &b, body, err);
+}
+
+/* Running containers' IDs from GET /containers/json. */
+static char **
+running_ids (const char *socket_path, long timeout_ms, size_t *n, podsock_error_t *err)
+{
+  cleanup_free char *body = NULL;
+  cJSON *list, *item;
+  char **ids;
+  long st = api_get (socket_path, "/containers/json", timeout_ms, &body, 4 << 20, err);
+
+  if (st < 0)
+    return NULL;
+  if (st != 200)
+    {
+      podsock_error_make (err, 0, "GET /containers/json answered %ld", st);
+      return NULL;
+    }
+  list = cJSON_Parse (body);
+  if (!cJSON_IsArray (list))
+    {
+      cJSON_Delete (list);
+      podsock_error_make (err, 0, "GET /containers/json: not a JSON array");
+      return NULL;
+    }
+  ids = calloc ((size_t) cJSON_GetArraySize (list) + 1, sizeof *ids);
+  *n = 0;
+  cJSON_ArrayForEach (item, list)
+  {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive (item, "Id");
+    if (ids && cJSON_IsString (id) && strspn (id->valuestring, "0123456789abcdef") == 64)
+      ids[(*n)++] = strdup (id->valuestring);
+  }
+  cJSON_Delete (list);
+  return ids;
+}
+
+int
+api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms,
+              podsock_error_t *err)
+{
+  size_t n = 0;
+  char **ids = running_ids (socket_path, timeout_ms, &n, err);
+  CURLM *multi;
+  CURL **easies;
+  struct buf *bufs;
+  int still = 0;
+
+  if (ids == NULL)
+    return -1;
+  multi = curl_multi_init ();
+  easies = calloc (n + 1, sizeof *easies);
+  bufs = calloc (n + 1, sizeof *bufs);
+  for (size_t i = 0; i < n && multi && easies && bufs; i++)
+    {
+      char path[160];
+      snprintf (path, sizeof path, "/containers/%s/stop?t=%u", ids[i], stop_seconds);
+      bufs[i].max = 1 << 16;
+      easies[i] = easy_for (socket_path, path, timeout_ms, &bufs[i]);
+      if (easies[i] == NULL)
+        continue;
+      curl_easy_setopt (easies[i], CURLOPT_POST, 1L);
+      curl_easy_setopt (easies[i], CURLOPT_POSTFIELDSIZE, 0L);
+      curl_multi_add_handle (multi, easies[i]);
+    }
+  /* All stops run at once: the slowest container bounds the wait. */
+  do
+    {
+      if (curl_multi_perform (multi, &still) != CURLM_OK)
+        break;
+      if (still)
+        curl_multi_poll (multi, NULL, 0, 200, NULL);
+    }
+  while (still);
+  for (size_t i = 0; i < n; i++)
+    {
+      if (easies && easies[i])
+        {
+          curl_multi_remove_handle (multi, easies[i]);
+          curl_easy_cleanup (easies[i]);
+        }
+      if (bufs)
+        free (bufs[i].data);
+      free (ids[i]);
+    }
+  free (ids);
+  free (easies);
+  free (bufs);
+  curl_multi_cleanup (multi);
+  return (int) n;
+}
