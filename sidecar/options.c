@@ -235,6 +235,13 @@ fill_shortcuts (struct sidecar_options *o)
   o->grace_seconds = o->cfg.grace_seconds;
   o->log_format = o->cfg.log_format;
   o->log_level = o->cfg.log_level;
+  o->storage_limit_bytes = o->cfg.storage_limit_bytes;
+  o->high_watermark_pct = o->cfg.high_watermark_pct;
+  o->low_watermark_pct = o->cfg.low_watermark_pct;
+  o->prune = o->cfg.prune;
+  o->prune_interval_seconds = o->cfg.prune_interval_seconds;
+  o->restart_max = o->cfg.restart_max;
+  o->restart_window_seconds = o->cfg.restart_window_seconds;
 }
 
 static int
@@ -288,6 +295,9 @@ sidecar_options_parse (int argc, char **argv, struct sidecar_options *o,
       sidecar_options_free (o);
       return -1;
     }
+  /* The caller exits: nothing left for it to free. */
+  if (*result == SIDECAR_PARSE_EXIT_OK)
+    sidecar_options_free (o);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <podsock/config.h>
 #include <podsock/error.h>
 #include <podsock/log.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct sidecar_options
@@ -23,6 +24,13 @@ struct sidecar_options
   unsigned grace_seconds;  /* shutdown grace before SIGKILL */
   enum podsock_log_format log_format;
   enum podsock_log_level log_level;
+  uint64_t storage_limit_bytes; /* storage.sizeLimit, 0: unknown */
+  unsigned high_watermark_pct;
+  unsigned low_watermark_pct;
+  enum config_prune prune;
+  unsigned prune_interval_seconds;
+  unsigned restart_max;
+  unsigned restart_window_seconds;
 };
 
 enum sidecar_parse_result
@@ -37,7 +45,9 @@ enum sidecar_parse_result
 
 /* Defaults, then the configuration file, then PODSOCK_* environment, then
  * flags.  Returns -1 with *err on a bad value (the caller exits with 2).
- * On success the caller owns o->cfg: release it with sidecar_options_free(). */
+ * With SIDECAR_PARSE_RUN the caller owns o->cfg: release it with
+ * sidecar_options_free().  With SIDECAR_PARSE_EXIT_OK or an error nothing is
+ * left to free. */
 int sidecar_options_parse (int argc, char **argv, struct sidecar_options *o,
                            enum sidecar_parse_result *result, podsock_error_t *err);
 

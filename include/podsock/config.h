@@ -45,9 +45,9 @@ struct podsock_config
   /* storage */
   enum config_driver drivers[3]; /* preference order */
   size_t n_drivers;
-  uint64_t storage_limit_bytes;  /* 0: unknown (no watchdog) */
-  unsigned high_watermark_pct;   /* prune when use goes above this */
-  unsigned low_watermark_pct;    /* ... down to this */
+  uint64_t storage_limit_bytes; /* 0: unknown (no watchdog) */
+  unsigned high_watermark_pct;  /* prune when use goes above this */
+  unsigned low_watermark_pct;   /* ... down to this */
   enum config_prune prune;
   unsigned prune_interval_seconds;
 
@@ -68,19 +68,23 @@ struct podsock_config
   size_t n_mirrors;
 
   /* gateway */
-  int gateway;                     /* 1: serve clients through the gateway */
-  unsigned gateway_wait_seconds;   /* how long requests wait for the engine */
-  char **allowed_bind_sources;     /* path prefixes; NULL-terminated */
+  int gateway;                   /* 1: serve clients through the gateway */
+  unsigned gateway_wait_seconds; /* how long requests wait for the engine */
+  char **allowed_bind_sources;   /* path prefixes; NULL-terminated */
   int allow_privileged;
 
   /* hardening */
-  int seccomp;      /* 1: install the deny filter */
-  int drop_caps;    /* 1: drop unneeded capabilities from the bounding set */
+  int seccomp;   /* 1: install the deny filter */
+  int drop_caps; /* 1: drop unneeded capabilities from the bounding set */
 
   /* logs and shutdown */
   enum podsock_log_format log_format;
   enum podsock_log_level log_level;
   unsigned grace_seconds;
+
+  /* 1 while allowed_bind_sources is the default [builds_dir, socket_path]:
+   * config_finalize() then follows changes of those two settings. */
+  int bind_sources_derived;
 };
 
 /* Fills every field with its default. */
@@ -102,5 +106,31 @@ int config_apply_env (struct podsock_config *c, podsock_error_t *err);
 char *config_to_yaml (const struct podsock_config *c);
 
 void config_free (struct podsock_config *c);
+
+/* Additions. */
+
+/* Settles values derived from others (the default allowed bind sources
+ * follow builds_dir and socket_path).  Call once, after the last source. */
+void config_finalize (struct podsock_config *c);
+
+/* The checks between settings (low watermark below high); 0 or -1 with *err. */
+int config_check (const struct podsock_config *c, podsock_error_t *err);
+
+/* One setting by its YAML path ("storage.sizeLimit") from text, as from the
+ * environment; for `--set` and tests.  Lists take "a,b" (storage.drivers
+ * only); mirrors and allowedBindSources can only be set in the file.  The
+ * checks between settings are left to config_check(). */
+int config_set (struct podsock_config *c, const char *path, const char *value,
+                podsock_error_t *err);
+
+/* A Kubernetes quantity (20Gi, 500M, 1.5Gi, 1000) in bytes; 0 or -1. */
+int config_parse_size (const char *s, uint64_t *out);
+
+/* A duration (30s, 2m, 500ms, 1h30m; a bare number is seconds) in
+ * milliseconds; 0 or -1. */
+int config_parse_duration_ms (const char *s, uint64_t *out);
+
+const char *config_driver_name (enum config_driver d);
+const char *config_prune_name (enum config_prune p);
 
 #endif
