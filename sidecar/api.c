@@ -188,3 +188,18 @@ api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms,
   curl_multi_cleanup (multi);
   return (int) n;
 }
+
+long
+api_delete_image (const char *socket_path, const char *id, long timeout_ms, podsock_error_t *err)
+{
+  struct buf b = { NULL, 0, 1 << 20 };
+  char path[160];
+  CURL *c;
+
+  snprintf (path, sizeof path, "/images/%s", id);
+  c = easy_for (socket_path, path, timeout_ms, &b);
+  if (c == NULL)
+    return podsock_error_make (err, 0, "curl_easy_init failed");
+  curl_easy_setopt (c, CURLOPT_CUSTOMREQUEST, "DELETE");
+  return perform (c, &b, NULL, err);
+}

@@ -19,4 +19,8 @@ long api_get (const char *socket_path, const char *path, long timeout_ms, char *
 long api_post (const char *socket_path, const char *path, long timeout_ms, char **body,
                size_t max, podsock_error_t *err);
 
+/* DELETE /images/{id}.  Returns the HTTP status or -1. */
+long api_delete_image (const char *socket_path, const char *id, long timeout_ms,
+                       podsock_error_t *err);
+
 #endif

@@ -32,6 +32,7 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
                 "cgroups = \"%s\"\n"
                 "log_driver = \"k8s-file\"\n"
                 "%s"
+                "%s%s%s"
                 "\n"
                 "[engine]\n"
                 "cgroup_manager = \"cgroupfs\"\n"
@@ -40,7 +41,9 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
                 r->network_host ? "netns = \"host\"\n" : "",
                 r->cgroups_enabled ? "enabled" : "disabled",
                 /* A fresh proc cannot be mounted under a masked /proc. */
-                r->proc_bind ? "volumes = [\"/proc:/proc\"]\n" : "")
+                r->proc_bind ? "volumes = [\"/proc:/proc\"]\n" : "",
+                e->seccomp_profile ? "seccomp_profile = \"" : "",
+                e->seccomp_profile ? e->seccomp_profile : "", e->seccomp_profile ? "\"\n" : "")
       < 0)
     return podsock_error_make (err, errno, "asprintf");
   return fs_write_file_atomic (e->containers_conf, text, err);
@@ -162,6 +165,25 @@ build_env (struct engine *e, const struct detect_report *r, podsock_error_t *err
   return 0;
 }
 
+/* The deny list (docs/hardening.md) reaches every nested container through
+ * containers.conf's seccomp_profile, which crun loads inside the user
+ * namespace.  Loading it on podman itself as well needs CAP_SYS_ADMIN or
+ * no_new_privs, which would break newuidmap: only where it is allowed. */
+static int
+prepare_seccomp (struct engine *e, const char *confdir, podsock_error_t *err)
+{
+  if (!e->opts->cfg.seccomp)
+    return 0;
+  if (path_in (&e->seccomp_profile, confdir, "seccomp.json", err) < 0
+      || hardening_seccomp_write_profile (SECCOMP_BASE_PROFILE, e->seccomp_profile, err) < 0)
+    return -1;
+  if (seccomp_can_load () && seccomp_prepare (&e->seccomp, err) < 0)
+    return -1;
+  log_info ("seccomp: deny list in %s for nested containers%s", e->seccomp_profile,
+            e->seccomp.filter ? ", and loaded on podman" : "");
+  return 0;
+}
+
 int
 engine_prepare_dirs (struct engine *e, const struct sidecar_options *opts, podsock_error_t *err)
 {
@@ -186,6 +208,8 @@ engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *er
   if (path_in (&e->containers_conf, confdir, "containers.conf", err) < 0
       || path_in (&e->storage_conf, confdir, "storage.conf", err) < 0)
     return -1;
+  if (prepare_seccomp (e, confdir, err) < 0)
+    return podsock_error_prefix (err, "seccomp");
   if (write_containers_conf (e, r, err) < 0 || write_storage_conf (e, r, err) < 0)
     return podsock_error_prefix (err, "write podman configuration");
   return build_env (e, r, err);
@@ -229,6 +253,9 @@ exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_m
   }
   e->env[n++] = listen_pid;
   e->env[n] = NULL;
+  /* Last, so that nothing above runs under the filter. */
+  if (e->seccomp.filter && seccomp_install_prepared (&e->seccomp) < 0)
+    _exit (126);
   execvpe (e->opts->podman, argv, e->env);
   _exit (errno == ENOENT ? 127 : 126);
 }
@@ -289,6 +316,9 @@ engine_release (struct engine *e)
       free (*p);
   free (e->env);
   free (e->run_dir);
+  free (e->seccomp_profile);
+  if (e->seccomp.filter)
+    seccomp_prepared_free (&e->seccomp);
   free (e->containers_conf);
   free (e->storage_conf);
   free (e->home);

@@ -7,6 +7,7 @@
 #include "options.h"
 
 #include <podsock/error.h>
+#include <podsock/seccomp.h>
 #include <sys/types.h>
 
 struct engine
@@ -19,6 +20,8 @@ struct engine
   char **env;            /* environment for podman, NULL-terminated */
   const char *api_socket; /* where the sidecar itself talks to podman */
   pid_t pid;             /* podman's pid, 0 when not running */
+  char *seccomp_profile; /* for nested containers, NULL when off */
+  struct seccomp_prepared seccomp; /* installed on podman itself when possible */
   int out_fd;            /* read end of podman's stdout+stderr */
 };
 

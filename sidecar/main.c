@@ -5,6 +5,7 @@
 #include "options.h"
 #include "supervise.h"
 
+#include <podsock/caps.h>
 #include <podsock/fs.h>
 #include <podsock/log.h>
 #include <podsock/socket.h>
@@ -31,21 +32,45 @@ fail (podsock_error_t *err)
 /* Set-up failed after the socket was bound: no socket may stay behind that
  * accepts connections nobody will answer. */
 static int
-fail_unbind (const struct sidecar_options *opts, struct engine *e, podsock_error_t *err)
+fail_unbind (struct sidecar_options *opts, struct engine *e, podsock_error_t *err)
 {
   unlink (opts->socket_path);
   engine_release (e);
+  sidecar_options_free (opts);
   return fail (err);
 }
-
-static const enum config_driver default_drivers[] = { CONFIG_DRIVER_OVERLAY,
-                                                      CONFIG_DRIVER_FUSE_OVERLAY,
-                                                      CONFIG_DRIVER_VFS };
 
 static void
 detect (struct detect_report *r, const struct sidecar_options *opts)
 {
-  detect_run (r, opts->storage_dir, default_drivers, ARRAY_SIZE (default_drivers));
+  detect_run (r, opts->storage_dir, opts->cfg.drivers, opts->cfg.n_drivers);
+}
+
+/* Capabilities podman does not need leave the bounding set before it starts
+ * (possible only with CAP_SETPCAP: root of a hostUsers: false pod; a
+ * non-root pod's bounding set is the one Kubernetes gave). */
+static void
+drop_capabilities (const struct sidecar_options *opts)
+{
+  cleanup_error podsock_error_t err = NULL;
+  struct caps_result cr = { 0 };
+
+  if (!opts->cfg.drop_caps)
+    return;
+  if (hardening_caps_drop (&cr, &err) < 0)
+    log_warn ("capabilities: %s", err->msg);
+  else if (cr.can_drop)
+    podsock_log_fields (PODSOCK_LOG_INFO, "dropped capabilities from the bounding set",
+                        "bounding", cr.bounding, NULL);
+  else if (cr.extra && *cr.extra)
+    podsock_log_fields (PODSOCK_LOG_WARN,
+                        "cannot drop capabilities (no CAP_SETPCAP); the pod grants more than "
+                        "podman needs: drop them in the securityContext",
+                        "bounding", cr.bounding, "extra", cr.extra, NULL);
+  else
+    podsock_log_fields (PODSOCK_LOG_DEBUG, "bounding set as the pod gave it", "bounding",
+                        cr.bounding, NULL);
+  caps_result_free (&cr);
 }
 
 /* --check: the report on stdout, nothing started, nothing bound. */
@@ -117,7 +142,9 @@ main (int argc, char **argv)
     {
       /* The report goes to stdout; logs must not mix into the JSON. */
       podsock_log_setup ("podsock-sidecar", STDERR_FILENO, opts.log_format, opts.log_level);
-      return run_check (&opts);
+      int rc = run_check (&opts);
+      sidecar_options_free (&opts);
+      return rc;
     }
 
   /* Orphans (conmon, the pause process) must come to us when we are not
@@ -149,18 +176,32 @@ main (int argc, char **argv)
                           report.why_not);
       return fail_unbind (&opts, &engine, &err);
     }
+  drop_capabilities (&opts);
   if (engine_configure (&engine, &report, &err) < 0
       || engine_start (&engine, listen_fd, &child_mask, &err) < 0)
     return fail_unbind (&opts, &engine, &err);
   log_info ("started podman (pid %d)", (int) engine.pid);
 
   {
+    cleanup_free char *status_file = NULL;
+    struct watchdog_params wd = { .storage_dir = opts.storage_dir,
+                                  .api_socket = engine.api_socket,
+                                  .run_dir = engine.run_dir,
+                                  .limit_bytes = opts.storage_limit_bytes,
+                                  .high_pct = opts.high_watermark_pct,
+                                  .low_pct = opts.low_watermark_pct,
+                                  .prune = opts.prune };
     struct supervise_params sp = { .sigfd = sigfd,
                                    .listen_fd = listen_fd,
                                    .child_mask = &child_mask,
                                    .grace_seconds = opts.grace_seconds,
-                                   .restart_max = 5,
-                                   .restart_window_seconds = 60 };
+                                   .restart_max = opts.restart_max,
+                                   .restart_window_seconds = opts.restart_window_seconds,
+                                   .driver = detect_driver_name (report.driver),
+                                   .watchdog = &wd,
+                                   .watchdog_interval_seconds = opts.prune_interval_seconds };
+    if (asprintf (&status_file, "%s/status.json", opts.runtime_dir) > 0)
+      sp.status_file = status_file;
     status = supervise_run (&engine, &sp);
   }
 
@@ -168,5 +209,6 @@ main (int argc, char **argv)
   unlink (opts.socket_path);
   engine_release (&engine);
   log_info ("exiting with status %d", status);
+  sidecar_options_free (&opts);
   return status;
 }

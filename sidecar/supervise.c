@@ -2,6 +2,7 @@
 #include "api.h"
 
 #include <podsock/log.h>
+#include <podsock/status.h>
 #include <podsock/util.h>
 
 #include <dirent.h>
@@ -49,6 +50,12 @@ struct supervisor
   int gave_up;
   unsigned restarts; /* all restarts so far */
   pid_t stopper;     /* child stopping the containers through the API */
+  pid_t watcher;     /* child running a disk watchdog round */
+  int watch_fd;      /* its result pipe */
+  int watchtimer;    /* next watchdog round */
+  int64_t backoff_until_ms;
+  struct watchdog_result disk;
+  int64_t last_prune_ms;
   int term_sent;     /* podman got SIGTERM */
   long window_start_ms;
   unsigned window_restarts;
@@ -90,6 +97,47 @@ exit_status_of (int st)
 }
 
 static void arm_timer_ms (int fd, long ms);
+
+static int64_t
+realtime_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The status file the probe reads: written on every change of state. */
+static void
+publish (struct supervisor *s, enum podsock_state state, const char *reason)
+{
+  cleanup_error podsock_error_t err = NULL;
+  struct podsock_status st = { 0 };
+
+  if (s->p->status_file == NULL)
+    return;
+  st.state = state;
+  st.engine_pid = s->engine->pid;
+  st.restarts = s->restarts;
+  st.backoff_until_ms = state == PODSOCK_STATE_RESTARTING ? s->backoff_until_ms : 0;
+  st.updated_ms = realtime_ms ();
+  snprintf (st.driver, sizeof st.driver, "%s", s->p->driver ? s->p->driver : "");
+  st.disk_used_bytes = (int64_t) s->disk.used_after;
+  st.disk_limit_bytes = s->p->watchdog ? (int64_t) s->p->watchdog->limit_bytes : 0;
+  st.last_prune_ms = s->last_prune_ms;
+  snprintf (st.reason, sizeof st.reason, "%s", reason ? reason : "");
+  if (status_write (s->p->status_file, &st, &err) < 0)
+    log_warn ("status file: %s", err->msg);
+}
+
+static enum podsock_state
+current_state (const struct supervisor *s)
+{
+  if (s->stopping)
+    return PODSOCK_STATE_STOPPING;
+  if (s->restart_pending)
+    return PODSOCK_STATE_RESTARTING;
+  return PODSOCK_STATE_RUNNING;
+}
 static void term_engine (struct supervisor *s);
 
 /* Podman died on its own.  The socket stays bound and listening in this
@@ -106,10 +154,14 @@ schedule_restart (struct supervisor *s)
     }
   if (s->window_restarts >= s->p->restart_max)
     {
-      log_error ("podman exited with status %d and has crashed %u times within %u s; giving up "
-                 "(its output above says why)",
-                 s->exit_status, s->window_restarts + 1, s->p->restart_window_seconds);
+      char reason[256];
+      snprintf (reason, sizeof reason,
+                "podman exited with status %d and has crashed %u times within %u s; giving up "
+                "(its output above says why)",
+                s->exit_status, s->window_restarts + 1, s->p->restart_window_seconds);
+      log_error ("%s", reason);
       s->gave_up = 1;
+      publish (s, PODSOCK_STATE_FAILED, reason);
       return;
     }
   for (unsigned i = 0; i < s->window_restarts && delay < RESTART_BACKOFF_MAX_MS; i++)
@@ -123,6 +175,9 @@ schedule_restart (struct supervisor *s)
              s->exit_status, delay, s->window_restarts, s->p->restart_max,
              s->p->restart_window_seconds);
   arm_timer_ms (s->restartfd, delay);
+  /* The probe's liveness allows the backoff and podman's start-up after it. */
+  s->backoff_until_ms = realtime_ms () + delay + 30000;
+  publish (s, PODSOCK_STATE_RESTARTING, NULL);
 }
 
 static void
@@ -148,6 +203,7 @@ restart_engine (struct supervisor *s)
     epoll_ctl (s->epfd, EPOLL_CTL_ADD, s->engine->out_fd, &ev);
   }
   log_info ("restarted podman (pid %d)", (int) s->engine->pid);
+  publish (s, PODSOCK_STATE_RUNNING, NULL);
 }
 
 static void
@@ -159,6 +215,11 @@ reap_children (struct supervisor *s)
       pid_t pid = waitpid (-1, &st, WNOHANG);
       if (pid <= 0)
         return; /* 0: none exited yet, -1/ECHILD: no children at all */
+      if (pid == s->watcher)
+        {
+          s->watcher = 0;
+          continue;
+        }
       if (pid == s->stopper)
         {
           s->stopper = 0;
@@ -242,6 +303,7 @@ begin_stop (struct supervisor *s, int sig)
   s->restart_pending = 0;
   log_info ("received %s; stopping containers and podman (grace %us)", strsignal (sig),
             s->grace_seconds);
+  publish (s, PODSOCK_STATE_STOPPING, NULL);
   if (s->engine->pid > 0 && s->grace_seconds >= 2)
     s->stopper = start_stopper (s);
   if (s->stopper <= 0)
@@ -398,6 +460,58 @@ end_leftovers (struct supervisor *s)
     ;
 }
 
+static void
+start_watchdog_round (struct supervisor *s)
+{
+  if (s->watcher > 0 || s->stopping || s->engine->pid <= 0)
+    return;
+  s->watcher = watchdog_start_round (s->p->watchdog, s->p->child_mask, &s->watch_fd);
+  if (s->watcher < 0)
+    {
+      log_warn ("disk watchdog: cannot start a round: %m");
+      s->watcher = 0;
+      return;
+    }
+  {
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->watch_fd };
+    epoll_ctl (s->epfd, EPOLL_CTL_ADD, s->watch_fd, &ev);
+  }
+}
+
+static void
+finish_watchdog_round (struct supervisor *s)
+{
+  struct watchdog_result r;
+  char before[32], after[32], limit[32], images[16], containers[16];
+
+  if (watchdog_read_result (s->watch_fd, &r) == 0)
+    {
+      s->disk = r;
+      snprintf (before, sizeof before, "%llu", (unsigned long long) r.used_before);
+      snprintf (after, sizeof after, "%llu", (unsigned long long) r.used_after);
+      snprintf (limit, sizeof limit, "%llu", (unsigned long long) s->p->watchdog->limit_bytes);
+      snprintf (images, sizeof images, "%u", r.images_removed);
+      snprintf (containers, sizeof containers, "%u", r.containers_pruned);
+      if (r.pruned)
+        {
+          s->last_prune_ms = realtime_ms ();
+          podsock_log_fields (PODSOCK_LOG_INFO, "disk watchdog pruned storage", "used_before",
+                              before, "used_after", after, "limit", limit, "images_removed",
+                              images, "containers_removed", containers, NULL);
+        }
+      else
+        podsock_log_fields (PODSOCK_LOG_DEBUG, "disk use", "used", after, "limit", limit, NULL);
+      if (r.used_after > s->p->watchdog->limit_bytes)
+        log_warn ("storage uses %s bytes, above its limit of %s even after pruning: the kubelet "
+                  "may evict the pod; raise the emptyDir sizeLimit and storage.sizeLimit",
+                  after, limit);
+      publish (s, current_state (s), NULL);
+    }
+  epoll_ctl (s->epfd, EPOLL_CTL_DEL, s->watch_fd, NULL);
+  close (s->watch_fd);
+  s->watch_fd = -1;
+}
+
 static int
 running (const struct supervisor *s)
 {
@@ -412,8 +526,9 @@ supervise_run (struct engine *e, const struct supervise_params *p)
   cleanup_close int epfd = epoll_create1 (EPOLL_CLOEXEC);
   cleanup_close int timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
   cleanup_close int restartfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  cleanup_close int watchtimer = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
-  if (epfd < 0 || timerfd < 0 || restartfd < 0)
+  if (epfd < 0 || timerfd < 0 || restartfd < 0 || watchtimer < 0)
     {
       log_error ("supervisor: epoll/timerfd: %m");
       kill (e->pid, SIGKILL);
@@ -422,7 +537,17 @@ supervise_run (struct engine *e, const struct supervise_params *p)
   s.epfd = epfd;
   s.timerfd = timerfd;
   s.restartfd = restartfd;
+  s.watchtimer = watchtimer;
+  s.watch_fd = -1;
   s.window_start_ms = monotonic_ms ();
+  if (p->watchdog && p->watchdog->limit_bytes > 0)
+    {
+      struct itimerspec its = { { p->watchdog_interval_seconds, 0 },
+                                { p->watchdog_interval_seconds, 0 } };
+      timerfd_settime (watchtimer, 0, &its, NULL);
+      add_fd (epfd, watchtimer);
+    }
+  publish (&s, PODSOCK_STATE_RUNNING, NULL);
   fcntl (e->out_fd, F_SETFL, O_NONBLOCK);
   if (add_fd (epfd, p->sigfd) < 0 || add_fd (epfd, timerfd) < 0 || add_fd (epfd, restartfd) < 0
       || add_fd (epfd, e->out_fd) < 0)
@@ -473,10 +598,20 @@ supervise_run (struct engine *e, const struct supervise_params *p)
               if (s.restart_pending)
                 restart_engine (&s);
             }
+          else if (fd == watchtimer)
+            {
+              if (read (watchtimer, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+                log_debug ("timerfd read: %m");
+              start_watchdog_round (&s);
+            }
+          else if (fd == s.watch_fd)
+            finish_watchdog_round (&s);
           else if (fd == e->out_fd)
             handle_output (&s);
         }
     }
+  if (s.watcher > 0)
+    kill (s.watcher, SIGKILL);
   end_leftovers (&s);
   if (e->out_fd >= 0)
     handle_output (&s);

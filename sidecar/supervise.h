@@ -3,6 +3,7 @@
 #define PODSOCK_SIDECAR_SUPERVISE_H
 
 #include "engine.h"
+#include "watchdog.h"
 
 #include <podsock/error.h>
 #include <signal.h>
@@ -19,6 +20,10 @@ struct supervise_params
   unsigned grace_seconds;
   unsigned restart_max;      /* restarts allowed within restart_window */
   unsigned restart_window_seconds;
+  const char *status_file;   /* NULL: none */
+  const char *driver;        /* for the status file */
+  const struct watchdog_params *watchdog; /* limit_bytes 0: off */
+  unsigned watchdog_interval_seconds;
 };
 
 /* Runs until podman has exited for good and every other child is gone.
