@@ -315,6 +315,9 @@ engine_release (struct engine *e)
     for (char **p = e->env; *p; p++)
       free (*p);
   free (e->env);
+  if (e->private_socket)
+    unlink (e->private_socket);
+  free (e->private_socket);
   free (e->run_dir);
   free (e->seccomp_profile);
   if (e->seccomp.filter)

@@ -19,6 +19,7 @@ struct engine
   char *home;            /* HOME for podman when ours is unusable */
   char **env;            /* environment for podman, NULL-terminated */
   const char *api_socket; /* where the sidecar itself talks to podman */
+  char *private_socket;   /* podman's own socket when the gateway fronts it */
   pid_t pid;             /* podman's pid, 0 when not running */
   char *seccomp_profile; /* for nested containers, NULL when off */
   struct seccomp_prepared seccomp; /* installed on podman itself when possible */

@@ -6,6 +6,7 @@
 #include "supervise.h"
 
 #include <podsock/caps.h>
+#include <podsock/gateway.h>
 #include <podsock/fs.h>
 #include <podsock/log.h>
 #include <podsock/socket.h>
@@ -116,6 +117,40 @@ log_report (const struct detect_report *r)
                         NULL);
 }
 
+/* With the gateway (the default), clients talk to the gateway on the pod's
+ * socket and podman serves a private one in its runtime directory, also
+ * bound here and handed over by socket activation, so that it too stays
+ * open while podman restarts. */
+static int
+start_gateway (struct gateway **gw, struct engine *e, const struct sidecar_options *opts,
+               const struct detect_report *r, int client_fd, int *engine_fd,
+               podsock_error_t *err)
+{
+  struct podsock_config const *c = &opts->cfg;
+  struct gateway_options go = {
+    .wait_seconds = c->gateway_wait_seconds,
+    .rewrite_network = r->network_host,
+    .default_memory_bytes = c->container_memory_bytes,
+    .default_pids = c->container_pids,
+    .allowed_bind_sources = (const char *const *) c->allowed_bind_sources,
+    .allow_privileged = c->allow_privileged,
+  };
+
+  if (asprintf (&e->private_socket, "%s/podman.sock", e->run_dir) < 0)
+    return podsock_error_make (err, errno, "asprintf");
+  *engine_fd = socket_bind_listen (e->private_socket, 0600, (gid_t) -1, LISTEN_BACKLOG, err);
+  if (*engine_fd < 0)
+    return podsock_error_prefix (err, "engine socket");
+  e->api_socket = e->private_socket;
+  go.engine_socket = e->private_socket;
+  if (gateway_start (gw, client_fd, &go, err) < 0)
+    return podsock_error_prefix (err, "gateway");
+  podsock_log_fields (PODSOCK_LOG_INFO, "gateway serving the socket", "engine_socket",
+                      e->private_socket, "network_rewrite", r->network_host ? "host" : "off",
+                      NULL);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -124,6 +159,8 @@ main (int argc, char **argv)
   enum sidecar_parse_result parsed;
   struct engine engine;
   struct detect_report report;
+  struct gateway *gateway = NULL;
+  int engine_fd;
   cleanup_close int listen_fd = -1;
   cleanup_close int sigfd = -1;
   sigset_t child_mask;
@@ -177,9 +214,17 @@ main (int argc, char **argv)
       return fail_unbind (&opts, &engine, &err);
     }
   drop_capabilities (&opts);
-  if (engine_configure (&engine, &report, &err) < 0
-      || engine_start (&engine, listen_fd, &child_mask, &err) < 0)
+  engine_fd = listen_fd;
+  if (opts.cfg.gateway
+      && start_gateway (&gateway, &engine, &opts, &report, listen_fd, &engine_fd, &err) < 0)
     return fail_unbind (&opts, &engine, &err);
+  if (engine_configure (&engine, &report, &err) < 0
+      || engine_start (&engine, engine_fd, &child_mask, &err) < 0)
+    {
+      if (gateway)
+        gateway_stop (gateway);
+      return fail_unbind (&opts, &engine, &err);
+    }
   log_info ("started podman (pid %d)", (int) engine.pid);
 
   {
@@ -192,7 +237,8 @@ main (int argc, char **argv)
                                   .low_pct = opts.low_watermark_pct,
                                   .prune = opts.prune };
     struct supervise_params sp = { .sigfd = sigfd,
-                                   .listen_fd = listen_fd,
+                                   .listen_fd = engine_fd,
+                                   .gateway = gateway,
                                    .child_mask = &child_mask,
                                    .grace_seconds = opts.grace_seconds,
                                    .restart_max = opts.restart_max,
@@ -205,6 +251,8 @@ main (int argc, char **argv)
     status = supervise_run (&engine, &sp);
   }
 
+  if (gateway)
+    gateway_stop (gateway);
   /* No socket that nobody serves: clients get ENOENT, not a hang. */
   unlink (opts.socket_path);
   engine_release (&engine);

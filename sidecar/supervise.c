@@ -1,6 +1,7 @@
 #include "supervise.h"
 #include "api.h"
 
+#include <podsock/gateway.h>
 #include <podsock/log.h>
 #include <podsock/status.h>
 #include <podsock/util.h>
@@ -56,6 +57,7 @@ struct supervisor
   int64_t backoff_until_ms;
   struct watchdog_result disk;
   int64_t last_prune_ms;
+  long engine_gone_ms; /* when podman exited for good, 0 while it runs */
   int term_sent;     /* podman got SIGTERM */
   long window_start_ms;
   unsigned window_restarts;
@@ -233,6 +235,8 @@ reap_children (struct supervisor *s)
         }
       s->exit_status = exit_status_of (st);
       s->engine->pid = 0;
+      if (s->p->gateway)
+        gateway_engine_lost (s->p->gateway);
       if (WIFEXITED (st) && WEXITSTATUS (st) == 127)
         {
           log_error ("podman could not be executed (%s); install podman or set --podman",
@@ -559,13 +563,19 @@ supervise_run (struct engine *e, const struct supervise_params *p)
     {
       struct epoll_event ev[8];
       int busy = e->pid > 0 || s.restart_pending;
+      if (!busy && s.engine_gone_ms == 0)
+        {
+          struct itimerspec off = { { 0, 0 }, { 0, 0 } };
+          s.engine_gone_ms = monotonic_ms ();
+          timerfd_settime (watchtimer, 0, &off, NULL); /* nothing left to watch */
+        }
       int n = epoll_wait (epfd, ev, 8, busy ? -1 : 1000);
       if (n < 0 && errno != EINTR)
         {
           log_error ("supervisor: epoll_wait: %m");
           break;
         }
-      if (n == 0 && !busy)
+      if (!busy && monotonic_ms () - s.engine_gone_ms > 1000)
         break; /* podman is gone and its pipe stays open in a leftover */
       for (int i = 0; i < n; i++)
         {

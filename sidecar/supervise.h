@@ -5,6 +5,8 @@
 #include "engine.h"
 #include "watchdog.h"
 
+struct gateway;
+
 #include <podsock/error.h>
 #include <signal.h>
 
@@ -24,6 +26,7 @@ struct supervise_params
   const char *driver;        /* for the status file */
   const struct watchdog_params *watchdog; /* limit_bytes 0: off */
   unsigned watchdog_interval_seconds;
+  struct gateway *gateway;   /* told when podman is lost; NULL: none */
 };
 
 /* Runs until podman has exited for good and every other child is gone.
