@@ -74,6 +74,12 @@ initContainers:
         value: {{ include "podsock.home" . }}
       - name: XDG_RUNTIME_DIR
         value: {{ include "podsock.runtimeDir" . }}
+      {{- if not .Values.storage.persistentVolumeClaim.claimName }}
+      # The disk watchdog keeps the storage under the emptyDir's sizeLimit,
+      # past which the kubelet evicts the pod.
+      - name: PODSOCK_STORAGE_SIZE_LIMIT
+        value: {{ .Values.storage.sizeLimit | quote }}
+      {{- end }}
       {{- with .Values.sidecar.extraEnv }}
       {{- toYaml . | nindent 6 }}
       {{- end }}
