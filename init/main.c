@@ -1,152 +1,65 @@
-/* podsock-init: the init container that prepares the pod for the sidecar. */
-#include <podsock/log.h>
-#include <podsock/parse.h>
-#include <podsock/sockdir.h>
-#include <podsock/util.h>
-#include <podsock/version.h>
+/* podsock-init: the init container that prepares the pod for the sidecar.
+ * One named step per concern; each checks or creates what it owns and is
+ * idempotent, so running init twice gives the same pod. */
+#include "buildsdir.h"
+#include "idfiles.h"
+#include "options.h"
 
-#include <getopt.h>
-#include <grp.h>
+#include <podsock/log.h>
+#include <podsock/sockdir.h>
+#include <podsock/storagedir.h>
+#include <podsock/util.h>
+
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-    "Usage: podsock-init [OPTION]...\n"
-    "Prepare a job pod for podsock-sidecar: create and check the socket directory.\n"
-    "\n"
-    "  --socket-dir DIR        socket directory (PODSOCK_SOCKET_DIR, default /sockets)\n"
-    "  --socket-dir-mode MODE  its octal mode (PODSOCK_SOCKET_DIR_MODE, default 2770)\n"
-    "  --socket-group GROUP    its group, name or GID (PODSOCK_SOCKET_GROUP, default: keep\n"
-    "                          the directory's group, which is the fsGroup in a pod that\n"
-    "                          sets one)\n"
-    "  --log-format FORMAT     json or text (PODSOCK_LOG_FORMAT, default json)\n"
-    "  -h, --help              show this help and exit\n"
-    "  -V, --version           show the version and exit\n"
-    "\n"
-    "Flags override environment variables, which override defaults.\n"
-    "Exit status: 0 the pod is ready for the sidecar; 1 it is not (the log says why\n"
-    "and what to change); 2 usage error.\n";
-
-struct init_options
+static void
+warn_few_ids (const char *kind, uint64_t n)
 {
-  struct sockdir_spec sockdir;
-  enum podsock_log_format log_format;
-};
-
-enum
-{
-  OPT_SOCKET_DIR = 256,
-  OPT_SOCKET_DIR_MODE,
-  OPT_SOCKET_GROUP,
-  OPT_LOG_FORMAT,
-};
-
-static int
-set_option (struct init_options *o, int key, const char *what, const char *v,
-            podsock_error_t *err)
-{
-  unsigned mode;
-  uint64_t n;
-  struct group *g;
-
-  switch (key)
-    {
-    case OPT_SOCKET_DIR:
-      if (*v != '/')
-        return podsock_error_make (err, 0, "%s: '%s' must be an absolute path", what, v);
-      o->sockdir.path = v;
-      return 0;
-    case OPT_SOCKET_DIR_MODE:
-      if (parse_mode (v, &mode) < 0 || (mode & 0700) != 0700)
-        return podsock_error_make (err, 0,
-                                   "%s: '%s' is not an octal mode that lets the owner in "
-                                   "(like 2770)",
-                                   what, v);
-      o->sockdir.mode = mode;
-      return 0;
-    case OPT_SOCKET_GROUP:
-      if (parse_u64 (v, 0, UINT32_MAX - 1, &n) == 0)
-        o->sockdir.gid = (gid_t) n;
-      else if ((g = getgrnam (v)) != NULL)
-        o->sockdir.gid = g->gr_gid;
-      else
-        return podsock_error_make (err, 0, "%s: no group '%s' (give a name or a numeric GID)",
-                                   what, v);
-      return 0;
-    case OPT_LOG_FORMAT:
-      if (podsock_log_format_parse (v, &o->log_format) < 0)
-        return podsock_error_make (err, 0, "%s: log format '%s' is not json or text", what, v);
-      return 0;
-    }
-  abort ();
+  if (n == 0)
+    log_warn ("no subordinate %s IDs: this container owns a single ID, so podman runs in "
+              "single-ID mode: container root works, but images with files of other users "
+              "(most of them) fail with \"potentially insufficient UIDs or GIDs\"; give the pod "
+              "a user namespace (hostUsers: false, 65536 IDs) or more IDs",
+              kind);
+  else if (n < IDMAP_USEFUL_COUNT - 2)
+    log_warn ("only %" PRIu64 " subordinate %s IDs: images with files owned by IDs of %" PRIu64
+              " or more fail with \"potentially insufficient UIDs or GIDs\"; give the pod at "
+              "least 65536 IDs (hostUsers: false)",
+              n, kind, n + 1);
 }
 
-static const struct option long_options[] = {
-  { "socket-dir", required_argument, NULL, OPT_SOCKET_DIR },
-  { "socket-dir-mode", required_argument, NULL, OPT_SOCKET_DIR_MODE },
-  { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
-  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-  { "help", no_argument, NULL, 'h' },
-  { "version", no_argument, NULL, 'V' },
-  { NULL, 0, NULL, 0 },
-};
-
-static const struct
-{
-  const char *name;
-  int key;
-} env_options[] = {
-  { "PODSOCK_SOCKET_DIR", OPT_SOCKET_DIR },
-  { "PODSOCK_SOCKET_DIR_MODE", OPT_SOCKET_DIR_MODE },
-  { "PODSOCK_SOCKET_GROUP", OPT_SOCKET_GROUP },
-  { "PODSOCK_LOG_FORMAT", OPT_LOG_FORMAT },
-};
-
-/* Returns 1 to run, 0 to exit successfully (help, version), -1 on error. */
 static int
-parse_options (int argc, char **argv, struct init_options *o, podsock_error_t *err)
+write_id_files (const struct init_options *o, podsock_error_t *err)
 {
-  char what[64];
-  int c;
+  struct idfiles_spec spec
+      = { o->ids_dir, "/etc/passwd", "/etc/group", "/proc/self/uid_map", "/proc/self/gid_map",
+          o->home,    getuid (),     getgid (),    o->subid_start,       o->subid_count };
+  struct idfiles_report r;
+  char uids[24], gids[24], uid[16];
 
-  o->sockdir.path = "/sockets";
-  o->sockdir.mode = 02770;
-  o->sockdir.gid = (gid_t) -1;
-  o->log_format = PODSOCK_LOG_JSON;
-  for (size_t i = 0; i < ARRAY_SIZE (env_options); i++)
+  if (o->ids_dir == NULL)
     {
-      const char *v = getenv (env_options[i].name);
-      if (v && set_option (o, env_options[i].key, env_options[i].name, v, err) < 0)
-        return -1;
+      log_info ("no --ids-out: the sidecar uses the image's /etc/subuid and /etc/passwd");
+      return 0;
     }
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, ":hV", long_options, NULL)) != -1)
-    {
-      switch (c)
-        {
-        case 'h':
-          fputs (usage_text, stdout);
-          return 0;
-        case 'V':
-          printf ("podsock-init %s\n", PODSOCK_VERSION);
-          return 0;
-        case ':':
-          return podsock_error_make (err, 0, "option '%s' needs a value (try --help)",
-                                     argv[optind - 1]);
-        case '?':
-          return podsock_error_make (err, 0, "unknown option '%s' (try --help)",
-                                     argv[optind - 1]);
-        default:
-          snprintf (what, sizeof what, "--%s", long_options[c - OPT_SOCKET_DIR].name);
-          if (set_option (o, c, what, optarg, err) < 0)
-            return -1;
-        }
-    }
-  if (optind < argc)
-    return podsock_error_make (err, 0, "unexpected argument '%s' (try --help)", argv[optind]);
-  return 1;
+  if (idfiles_write (&spec, &r, err) < 0)
+    return -1;
+  snprintf (uids, sizeof uids, "%" PRIu64, r.uids);
+  snprintf (gids, sizeof gids, "%" PRIu64, r.gids);
+  snprintf (uid, sizeof uid, "%u", (unsigned) spec.uid);
+  podsock_log_fields (PODSOCK_LOG_INFO, "wrote identity files", "dir", o->ids_dir, "user", r.user,
+                      "uid", uid, "user_added", r.user_added ? "true" : "false", "subordinate_uids",
+                      uids, "subordinate_gids", gids, "user_namespace",
+                      r.initial_ns ? "none (initial)" : "own", NULL);
+  warn_few_ids ("user", r.uids);
+  warn_few_ids ("group", r.gids);
+  return 0;
 }
 
 static int
@@ -161,9 +74,70 @@ prepare_socket_dir (const struct init_options *o, podsock_error_t *err)
   snprintf (gid, sizeof gid, "%u", (unsigned) r.gid);
   snprintf (mode, sizeof mode, "%04o", (unsigned) r.mode);
   snprintf (stale, sizeof stale, "%d", r.stale_removed);
-  podsock_log_fields (PODSOCK_LOG_INFO, r.created ? "created socket directory" : "socket directory ready",
-                      "path", o->sockdir.path, "uid", uid, "gid", gid, "mode", mode,
-                      "stale_sockets_removed", stale, NULL);
+  podsock_log_fields (
+      PODSOCK_LOG_INFO, r.created ? "created socket directory" : "socket directory ready", "path",
+      o->sockdir.path, "uid", uid, "gid", gid, "mode", mode, "stale_sockets_removed", stale, NULL);
+  if (!(r.mode & 02000) && r.gid == getgid ())
+    log_warn ("socket directory %s has no fsGroup (group %u is the pod user's own): a build "
+              "container running as another UID cannot use the socket; set the pod's fsGroup "
+              "or --socket-group",
+              o->sockdir.path, (unsigned) r.gid);
+  return 0;
+}
+
+/* Without --storage, a default whose parent does not exist is no volume of
+ * this pod: podsock-init run by hand, or a chart that does not mount one. */
+static int
+default_storage_absent (const struct init_options *o)
+{
+  cleanup_free char *parent = strdup (o->storage);
+  char *slash = parent ? strrchr (parent, '/') : NULL;
+  struct stat st;
+
+  if (o->storage_given || slash == NULL)
+    return 0;
+  *slash = '\0';
+  return lstat (*parent ? parent : "/", &st) < 0 && errno == ENOENT;
+}
+
+static int
+prepare_storage (const struct init_options *o, podsock_error_t *err)
+{
+  struct storagedir_layout l;
+  struct storagedir_report r;
+  char moved[16], live[16];
+
+  if (default_storage_absent (o))
+    {
+      log_info ("no storage volume at %s (no --storage given): left to the sidecar", o->storage);
+      return 0;
+    }
+
+  if (storagedir_layout (o->storage, o->storage_mode, o->pod_id, &l, err) < 0
+      || storagedir_prepare (&l, o->storage, &r, err) < 0)
+    return -1;
+  snprintf (moved, sizeof moved, "%d", r.stale_moved);
+  snprintf (live, sizeof live, "%d", r.stale_live);
+  podsock_log_fields (PODSOCK_LOG_INFO, "storage ready", "graphroot", l.graphroot,
+                      "shared_image_store", l.shared ? l.imagestore : "none", "created",
+                      r.created ? "true" : "false", "dead_pods_moved_to_trash", moved,
+                      "other_live_pods", live, NULL);
+  return 0;
+}
+
+static int
+check_builds_dir (const struct init_options *o, podsock_error_t *err)
+{
+  cleanup_free char *warning = NULL;
+  int r = buildsdir_check (o->builds_dir, "/proc/self/mountinfo", &warning, err);
+
+  if (r < 0)
+    return -1;
+  if (r > 0)
+    log_warn ("%s", warning);
+  else
+    podsock_log_fields (PODSOCK_LOG_INFO, "builds directory is a volume", "path", o->builds_dir,
+                        NULL);
   return 0;
 }
 
@@ -175,7 +149,7 @@ main (int argc, char **argv)
   int r;
 
   podsock_log_setup ("podsock-init", STDOUT_FILENO, PODSOCK_LOG_TEXT, PODSOCK_LOG_INFO);
-  r = parse_options (argc, argv, &o, &err);
+  r = init_options_parse (argc, argv, &o, &err);
   if (r < 0)
     {
       fprintf (stderr, "podsock-init: %s\n", err->msg);
@@ -185,7 +159,8 @@ main (int argc, char **argv)
     return 0;
   podsock_log_setup ("podsock-init", STDOUT_FILENO, o.log_format, PODSOCK_LOG_INFO);
 
-  if (prepare_socket_dir (&o, &err) < 0)
+  if (write_id_files (&o, &err) < 0 || prepare_socket_dir (&o, &err) < 0
+      || prepare_storage (&o, &err) < 0 || check_builds_dir (&o, &err) < 0)
     {
       log_error ("%s", err->msg);
       return 1;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 static int
@@ -28,15 +29,59 @@ open_dir (const struct sockdir_spec *spec, struct sockdir_report *r, podsock_err
       r->created = 1;
     }
   else if (S_ISLNK (st.st_mode))
-    return podsock_error_make (err, 0, "socket directory %s is a symbolic link; mount the volume "
-                               "at the path itself", spec->path);
+    return podsock_error_make (err, 0,
+                               "socket directory %s is a symbolic link; mount the volume "
+                               "at the path itself",
+                               spec->path);
   else if (!S_ISDIR (st.st_mode))
-    return podsock_error_make (err, 0, "socket directory %s exists and is not a directory; "
-                               "mount an emptyDir volume there", spec->path);
+    return podsock_error_make (err, 0,
+                               "socket directory %s exists and is not a directory; "
+                               "mount an emptyDir volume there",
+                               spec->path);
   fd = open (spec->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return podsock_error_make (err, errno, "open socket directory %s", spec->path);
   return fd;
+}
+
+const char *
+sockdir_network_fs (unsigned long f_type)
+{
+  /* Magic numbers from linux/magic.h and the file systems' sources. */
+  static const struct
+  {
+    unsigned long magic;
+    const char *name;
+  } net[] = {
+    { 0x6969, "nfs" },      { 0xFF534D42, "cifs" }, { 0xFE534D42, "smb2" },
+    { 0x517B, "smb" },      { 0x00C36400, "ceph" }, { 0x01021997, "9p" },
+    { 0x5346414F, "afs" },  { 0x6B414653, "kafs" }, { 0x0BD00BD0, "lustre" },
+    { 0x01161970, "gfs2" }, { 0x47504653, "gpfs" }, { 0x564C, "ncp" },
+    { 0x73757245, "coda" },
+  };
+
+  for (size_t i = 0; i < ARRAY_SIZE (net); i++)
+    if (net[i].magic == (f_type & 0xFFFFFFFFUL))
+      return net[i].name;
+  return NULL;
+}
+
+static int
+refuse_network_fs (int fd, const struct sockdir_spec *spec, podsock_error_t *err)
+{
+  struct statfs sf;
+  const char *name;
+
+  if (fstatfs (fd, &sf) < 0)
+    return podsock_error_make (err, errno, "statfs %s", spec->path);
+  name = sockdir_network_fs ((unsigned long) sf.f_type);
+  if (name)
+    return podsock_error_make (err, 0,
+                               "socket directory %s is on a network file system (%s): a unix "
+                               "socket there is not shared between the pod's containers; mount "
+                               "an emptyDir there (medium: Memory)",
+                               spec->path, name);
+  return 0;
 }
 
 static int
@@ -49,14 +94,14 @@ fix_owner_mode (int fd, const struct sockdir_spec *spec, struct sockdir_report *
     return podsock_error_make (err, errno, "stat %s", spec->path);
   if (st.st_uid == geteuid ())
     {
-      if (spec->gid != (gid_t) -1 && st.st_gid != spec->gid && fchown (fd, (uid_t) -1, spec->gid) < 0)
+      if (spec->gid != (gid_t) -1 && st.st_gid != spec->gid
+          && fchown (fd, (uid_t) -1, spec->gid) < 0)
         return podsock_error_make (err, errno,
                                    "give socket directory %s to group %u (is uid %u a member? "
                                    "set the pod's fsGroup)",
                                    spec->path, (unsigned) spec->gid, (unsigned) geteuid ());
       if (fchmod (fd, spec->mode) < 0)
-        return podsock_error_make (err, errno, "chmod %04o %s", (unsigned) spec->mode,
-                                   spec->path);
+        return podsock_error_make (err, errno, "chmod %04o %s", (unsigned) spec->mode, spec->path);
       if (fstat (fd, &st) < 0)
         return podsock_error_make (err, errno, "stat %s", spec->path);
     }
@@ -121,7 +166,8 @@ sockdir_prepare (const struct sockdir_spec *spec, struct sockdir_report *report,
   fd = open_dir (spec, report, err);
   if (fd < 0)
     return -1;
-  if (fix_owner_mode (fd, spec, report, err) < 0 || remove_stale_sockets (fd, spec, report, err) < 0)
+  if (refuse_network_fs (fd, spec, err) < 0 || fix_owner_mode (fd, spec, report, err) < 0
+      || remove_stale_sockets (fd, spec, report, err) < 0)
     return -1;
   return 0;
 }

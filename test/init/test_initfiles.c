@@ -1,0 +1,233 @@
+/* init's own pieces: identity files (init/idfiles.c), the builds mount
+ * check (init/buildsdir.c), the network file system list (lib/sockdir.c). */
+#include "buildsdir.h"
+#include "idfiles.h"
+
+#include <podsock/fs.h>
+#include <podsock/sockdir.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static char dir[64];
+
+static int
+setup (void **state)
+{
+  (void) state;
+  strcpy (dir, "/tmp/podsock-initfiles-XXXXXX");
+  return mkdtemp (dir) ? 0 : -1;
+}
+
+static int
+teardown (void **state)
+{
+  char cmd[128];
+  (void) state;
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system (cmd) == 0 ? 0 : -1;
+}
+
+static void
+put (const char *name, const char *text)
+{
+  char path[128];
+  podsock_error_t err = NULL;
+  snprintf (path, sizeof path, "%s/%s", dir, name);
+  assert_int_equal (fs_write_file_atomic (path, text, &err), 0);
+}
+
+static char *
+get (const char *name)
+{
+  char path[128], *text = NULL;
+  podsock_error_t err = NULL;
+  snprintf (path, sizeof path, "%s/%s", dir, name);
+  if (fs_read_file (path, 1 << 20, &text, NULL, &err) < 0)
+    fail_msg ("%s", err->msg);
+  return text;
+}
+
+static struct idfiles_spec
+spec_for (unsigned uid, unsigned gid, char *paths[5])
+{
+  static char buf[5][128];
+  const char *names[5] = { "out", "passwd.in", "group.in", "uid_map", "gid_map" };
+  for (int i = 0; i < 5; i++)
+    {
+      snprintf (buf[i], sizeof buf[i], "%s/%s", dir, names[i]);
+      paths[i] = buf[i];
+    }
+  return (struct idfiles_spec){ paths[0],        paths[1], paths[2], paths[3], paths[4],
+                                "/home/podsock", uid,      gid,      100000,   65536 };
+}
+
+static const char image_passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+                                   "podman:x:1000:1000::/home/podman:/bin/sh";
+static const char image_group[] = "root:x:0:\npodman:x:1000:\n";
+
+/* OpenShift: a UID with no passwd entry, a pod user namespace. */
+static void
+adds_entry_for_unknown_uid (void **state)
+{
+  char *p[5], *t;
+  struct idfiles_report r;
+  podsock_error_t err = NULL;
+  struct idfiles_spec s = spec_for (1000680000, 0, p);
+  (void) state;
+  put ("passwd.in", image_passwd);
+  put ("group.in", image_group);
+  put ("uid_map", "         0          0 4294967295\n");
+  put ("gid_map", "         0          0 4294967295\n");
+  assert_int_equal (idfiles_write (&s, &r, &err), 0);
+  assert_string_equal (r.user, "podsock");
+  assert_true (r.user_added);
+  assert_false (r.group_added); /* gid 0 has root */
+  assert_int_equal (r.uids, 65536);
+  assert_true (r.initial_ns);
+  t = get ("out/passwd");
+  assert_non_null (
+      strstr (t, "root:x:0:0:root:/root:/bin/sh\npodman:x:1000:1000::/home/podman:/bin/sh\n"
+                 "podsock:x:1000680000:0:podsock:/home/podsock:/bin/sh\n"));
+  free (t);
+  t = get ("out/subuid");
+  assert_string_equal (t, "podsock:100000:65536\n");
+  free (t);
+  t = get ("out/group");
+  assert_string_equal (t, image_group);
+  free (t);
+}
+
+static void
+keeps_existing_entry_and_is_idempotent (void **state)
+{
+  char *p[5], *t1, *t2;
+  struct idfiles_report r;
+  podsock_error_t err = NULL;
+  struct idfiles_spec s = spec_for (1000, 1000, p);
+  (void) state;
+  put ("passwd.in", image_passwd);
+  put ("group.in", image_group);
+  put ("uid_map", "0 200000 65536\n");
+  put ("gid_map", "0 200000 65536\n");
+  assert_int_equal (idfiles_write (&s, &r, &err), 0);
+  assert_string_equal (r.user, "podman");
+  assert_false (r.user_added);
+  assert_int_equal (r.uids, 65534);
+  t1 = get ("out/subuid");
+  assert_string_equal (t1, "podman:1:999\npodman:1001:64535\n");
+  assert_int_equal (idfiles_write (&s, &r, &err), 0);
+  t2 = get ("out/subuid");
+  assert_string_equal (t1, t2);
+  free (t1);
+  free (t2);
+  t1 = get ("out/passwd");
+  assert_string_equal (t1, image_passwd);
+  free (t1);
+}
+
+static void
+name_taken_by_another_uid (void **state)
+{
+  char *p[5];
+  struct idfiles_report r;
+  podsock_error_t err = NULL;
+  struct idfiles_spec s = spec_for (1234, 1234, p);
+  (void) state;
+  put ("passwd.in", "podsock:x:1500:1500::/home/podsock:/bin/sh\n");
+  put ("group.in", "podsock:x:1500:\n");
+  put ("uid_map", "0 0 4294967295\n");
+  put ("gid_map", "0 0 4294967295\n");
+  assert_int_equal (idfiles_write (&s, &r, &err), 0);
+  assert_string_equal (r.user, "podsock-1234");
+  assert_string_equal (r.group, "podsock-1234");
+  assert_true (r.initial_ns);
+  assert_int_equal (r.uids, 65536);
+}
+
+static void
+bad_map_is_an_error (void **state)
+{
+  char *p[5];
+  struct idfiles_report r;
+  podsock_error_t err = NULL;
+  struct idfiles_spec s = spec_for (0, 0, p);
+  (void) state;
+  put ("passwd.in", image_passwd);
+  put ("group.in", image_group);
+  put ("uid_map", "0 0 x\n");
+  put ("gid_map", "0 0 1\n");
+  assert_int_equal (idfiles_write (&s, &r, &err), -1);
+  assert_non_null (strstr (err->msg, "uid_map line 1"));
+  podsock_error_free (&err);
+}
+
+static const char mountinfo[]
+    = "22 1 0:21 / / rw,relatime - tmpfs podroot rw\n"
+      "36 22 254:1 /var/tmp/pod/builds /builds rw,relatime - ext4 /dev/vda1 rw\n"
+      "37 22 254:1 /x /with\\040space rw - ext4 /dev/vda1 rw\n";
+
+static void
+finds_mount_points (void **state)
+{
+  (void) state;
+  assert_int_equal (mountinfo_has_mount_point (mountinfo, "/builds"), 1);
+  assert_int_equal (mountinfo_has_mount_point (mountinfo, "/builds/"), 1);
+  assert_int_equal (mountinfo_has_mount_point (mountinfo, "/build"), 0);
+  assert_int_equal (mountinfo_has_mount_point (mountinfo, "/builds/demo"), 0);
+  assert_int_equal (mountinfo_has_mount_point (mountinfo, "/with space"), 1);
+  assert_int_equal (mountinfo_has_mount_point ("1 2 3:4 /\n", "/"), -1);
+}
+
+static void
+builds_check_warns_with_the_fix (void **state)
+{
+  char *warning = NULL, path[128];
+  podsock_error_t err = NULL;
+  (void) state;
+  put ("mountinfo", mountinfo);
+  snprintf (path, sizeof path, "%s/mountinfo", dir);
+  assert_int_equal (buildsdir_check ("/nonexistent-builds", path, &warning, &err), 1);
+  assert_non_null (strstr (warning, "does not exist"));
+  assert_non_null (strstr (warning, "mountPath: /nonexistent-builds"));
+  free (warning);
+  assert_int_equal (buildsdir_check (dir, path, &warning, &err), 1);
+  assert_non_null (strstr (warning, "not a mount point"));
+  free (warning);
+  assert_int_equal (buildsdir_check ("relative", path, &warning, &err), -1);
+  assert_non_null (strstr (err->msg, "absolute"));
+  podsock_error_free (&err);
+  assert_int_equal (buildsdir_check ("/", "/proc/self/mountinfo", &warning, &err), 0);
+}
+
+static void
+network_file_systems (void **state)
+{
+  (void) state;
+  assert_string_equal (sockdir_network_fs (0x6969), "nfs");
+  assert_string_equal (sockdir_network_fs (0xFF534D42), "cifs");
+  assert_string_equal (sockdir_network_fs (0x00C36400), "ceph");
+  assert_null (sockdir_network_fs (0x01021994)); /* tmpfs */
+  assert_null (sockdir_network_fs (0xEF53));     /* ext4 */
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (adds_entry_for_unknown_uid, setup, teardown),
+    cmocka_unit_test_setup_teardown (keeps_existing_entry_and_is_idempotent, setup, teardown),
+    cmocka_unit_test_setup_teardown (name_taken_by_another_uid, setup, teardown),
+    cmocka_unit_test_setup_teardown (bad_map_is_an_error, setup, teardown),
+    cmocka_unit_test (finds_mount_points),
+    cmocka_unit_test_setup_teardown (builds_check_warns_with_the_fix, setup, teardown),
+    cmocka_unit_test (network_file_systems),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
