@@ -65,6 +65,9 @@ write_storage_conf (struct engine *e, const struct detect_report *r, podsock_err
                 /* Rootless podman ignores graphroot from a system-wide file. */
                 "rootless_storage_path = \"%s\"\n"
                 "\n"
+                "[storage.options]\n"
+                "%s%s%s"
+                "\n"
                 "[storage.options.overlay]\n"
                 "%s"
                 "mountopt = \"%s\"\n"
@@ -74,6 +77,8 @@ write_storage_conf (struct engine *e, const struct detect_report *r, podsock_err
                 "%s",
                 r->driver == CONFIG_DRIVER_VFS ? "vfs" : "overlay", e->opts->storage_dir,
                 e->run_dir, e->opts->storage_dir,
+                e->image_store ? "additionalimagestores = [\"" : "",
+                e->image_store ? e->image_store : "", e->image_store ? "\"]\n" : "",
                 fuse ? "mount_program = \"/usr/bin/fuse-overlayfs\"\n" : "",
                 fuse ? "nodev,fsync=0" : "nodev", ignore_chown, ignore_chown)
       < 0)
@@ -187,7 +192,10 @@ prepare_seccomp (struct engine *e, const char *confdir, podsock_error_t *err)
 int
 engine_prepare_dirs (struct engine *e, const struct sidecar_options *opts, podsock_error_t *err)
 {
+  const char *image_store = e->image_store;
+
   memset (e, 0, sizeof *e);
+  e->image_store = image_store;
   e->opts = opts;
   e->out_fd = -1;
   e->api_socket = opts->socket_path;

@@ -20,6 +20,7 @@ struct engine
   char **env;            /* environment for podman, NULL-terminated */
   const char *api_socket; /* where the sidecar itself talks to podman */
   char *private_socket;   /* podman's own socket when the gateway fronts it */
+  const char *image_store; /* a shared read-only image store, NULL when none */
   pid_t pid;             /* podman's pid, 0 when not running */
   char *seccomp_profile; /* for nested containers, NULL when off */
   struct seccomp_prepared seccomp; /* installed on podman itself when possible */

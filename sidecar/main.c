@@ -10,6 +10,7 @@
 #include <podsock/fs.h>
 #include <podsock/log.h>
 #include <podsock/socket.h>
+#include <podsock/storagedir.h>
 #include <podsock/util.h>
 
 #include <errno.h>
@@ -72,6 +73,35 @@ drop_capabilities (const struct sidecar_options *opts)
     podsock_log_fields (PODSOCK_LOG_DEBUG, "bounding set as the pod gave it", "bounding",
                         cr.bounding, NULL);
   caps_result_free (&cr);
+}
+
+/* The graphroot inside the storage volume, found as podsock-init found it:
+ * the volume itself when it is ours, a directory of ours inside a volume
+ * root the kubelet owns, or this pod's own directory on a shared volume
+ * (whose images in STORAGE/shared podman then reads as well). */
+static int
+find_graphroot (struct sidecar_options *opts, struct storagedir_layout *layout, int *lock_fd,
+                podsock_error_t *err)
+{
+  char host[256] = "";
+  const char *pod = getenv ("POD_NAME");
+
+  if (pod == NULL || *pod == '\0')
+    pod = getenv ("HOSTNAME");
+  if ((pod == NULL || *pod == '\0') && gethostname (host, sizeof host - 1) == 0)
+    pod = host;
+  if (storagedir_layout (opts->storage_dir, STORAGEDIR_AUTO, pod ? pod : "", layout, err) < 0)
+    return -1;
+  if (layout->shared)
+    {
+      *lock_fd = storagedir_hold_lock (layout, err);
+      if (*lock_fd < 0)
+        return -1;
+      podsock_log_fields (PODSOCK_LOG_INFO, "shared storage volume", "graphroot",
+                          layout->graphroot, "image_store", layout->imagestore, NULL);
+    }
+  opts->storage_dir = layout->graphroot;
+  return 0;
 }
 
 /* --check: the report on stdout, nothing started, nothing bound. */
@@ -157,9 +187,11 @@ main (int argc, char **argv)
   cleanup_error podsock_error_t err = NULL;
   struct sidecar_options opts;
   enum sidecar_parse_result parsed;
-  struct engine engine;
+  struct engine engine = { .out_fd = -1 };
   struct detect_report report;
   struct gateway *gateway = NULL;
+  struct storagedir_layout layout;
+  cleanup_close int lock_fd = -1;
   int engine_fd;
   cleanup_close int listen_fd = -1;
   cleanup_close int sigfd = -1;
@@ -179,7 +211,10 @@ main (int argc, char **argv)
     {
       /* The report goes to stdout; logs must not mix into the JSON. */
       podsock_log_setup ("podsock-sidecar", STDERR_FILENO, opts.log_format, opts.log_level);
-      int rc = run_check (&opts);
+      int rc;
+      if (find_graphroot (&opts, &layout, &lock_fd, &err) < 0)
+        log_warn ("storage: %s", err->msg);
+      rc = run_check (&opts);
       sidecar_options_free (&opts);
       return rc;
     }
@@ -200,6 +235,12 @@ main (int argc, char **argv)
     return fail (&err);
   log_info ("listening on %s", opts.socket_path);
 
+  if (find_graphroot (&opts, &layout, &lock_fd, &err) < 0)
+    {
+      podsock_error_prefix (&err, "storage");
+      return fail_unbind (&opts, &engine, &err);
+    }
+  engine.image_store = layout.shared ? layout.imagestore : NULL;
   if (engine_prepare_dirs (&engine, &opts, &err) < 0)
     return fail_unbind (&opts, &engine, &err);
   detect (&report, &opts);
