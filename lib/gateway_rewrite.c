@@ -165,10 +165,12 @@ network_is_default (const cJSON *mode)
                  || strcmp (mode->valuestring, "bridge") == 0));
 }
 
-/* NetworkMode default/bridge/"" -> host; the bridge endpoint goes too. */
+/* NetworkMode default/bridge/"" -> host (or slirp4netns); the bridge
+ * endpoint goes too. */
 static void
-rewrite_network (cJSON *req, cJSON *hc, const char *name)
+rewrite_network (cJSON *req, cJSON *hc, const char *name, const char *target)
 {
+  char msg[96];
   cJSON *mode = cJSON_GetObjectItemCaseSensitive (hc, "NetworkMode");
   cJSON *nc = cJSON_GetObjectItemCaseSensitive (req, "NetworkingConfig");
   cJSON *eps = nc ? cJSON_GetObjectItemCaseSensitive (nc, "EndpointsConfig") : NULL;
@@ -176,11 +178,15 @@ rewrite_network (cJSON *req, cJSON *hc, const char *name)
 
   if (!network_is_default (mode))
     return;
-  podsock_log_fields (PODSOCK_LOG_INFO, "gateway: NetworkMode rewritten to host", "container", name,
-                      "from", was[0] ? was : "default", "reason",
-                      "the pod has no usable /dev/net/tun", NULL);
+  snprintf (msg, sizeof msg, "gateway: NetworkMode rewritten to %s", target);
+  podsock_log_fields (PODSOCK_LOG_INFO, msg, "container", name, "from", was[0] ? was : "default",
+                      "reason",
+                      strcmp (target, "host") == 0
+                          ? "the pod has no usable /dev/net/tun"
+                          : "podman's rootless bridge needs a writable /proc/sys, which pods lack",
+                      NULL);
   cJSON_DeleteItemFromObjectCaseSensitive (hc, "NetworkMode");
-  cJSON_AddStringToObject (hc, "NetworkMode", "host");
+  cJSON_AddStringToObject (hc, "NetworkMode", target);
   if (eps)
     {
       cJSON_DeleteItemFromObjectCaseSensitive (eps, "bridge");
@@ -386,7 +392,7 @@ gateway_rewrite_create (const struct gateway_options *o, const char *name, const
       || gateway_policy_binds (o, hc, status, err) < 0)
     return -1;
   if (o->rewrite_network)
-    rewrite_network (req, hc, name);
+    rewrite_network (req, hc, name, o->network_target ? o->network_target : "host");
   mode = cJSON_GetObjectItemCaseSensitive (hc, "NetworkMode");
   if (cJSON_IsString (mode) && strcmp (mode->valuestring, "host") == 0
       && record_ports (req, hc, name, status, err) < 0)

@@ -38,7 +38,7 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
                 "cgroup_manager = \"cgroupfs\"\n"
                 "events_logger = \"file\"\n"
                 "runtime = \"crun\"\n",
-                r->network_host ? "netns = \"host\"\n" : "",
+                r->network_host ? "netns = \"host\"\n" : "netns = \"slirp4netns\"\n",
                 r->cgroups_enabled ? "enabled" : "disabled",
                 /* A fresh proc cannot be mounted under a masked /proc. */
                 r->proc_bind ? "volumes = [\"/proc:/proc\"]\n" : "",

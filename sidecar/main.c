@@ -159,7 +159,10 @@ start_gateway (struct gateway **gw, struct engine *e, const struct sidecar_optio
   struct podsock_config const *c = &opts->cfg;
   struct gateway_options go = {
     .wait_seconds = c->gateway_wait_seconds,
-    .rewrite_network = r->network_host,
+    /* With tun, slirp4netns per container: podman's rootless bridge would
+     * need a writable /proc/sys (ip_forward), which a pod does not have. */
+    .rewrite_network = 1,
+    .network_target = r->network_host ? "host" : "slirp4netns",
     .default_memory_bytes = c->container_memory_bytes,
     .default_pids = c->container_pids,
     .allowed_bind_sources = (const char *const *) c->allowed_bind_sources,
@@ -176,7 +179,8 @@ start_gateway (struct gateway **gw, struct engine *e, const struct sidecar_optio
   if (gateway_start (gw, client_fd, &go, err) < 0)
     return podsock_error_prefix (err, "gateway");
   podsock_log_fields (PODSOCK_LOG_INFO, "gateway serving the socket", "engine_socket",
-                      e->private_socket, "network_rewrite", r->network_host ? "host" : "off",
+                      e->private_socket, "network_rewrite",
+                      r->network_host ? "host" : "slirp4netns",
                       NULL);
   return 0;
 }

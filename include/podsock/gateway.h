@@ -14,7 +14,10 @@ struct gateway_options
 {
   const char *engine_socket; /* podman's private socket path */
   unsigned wait_seconds;     /* how long requests wait for the engine (startup/restart) */
-  int rewrite_network;       /* 1: NetworkMode default/bridge -> host (no usable /dev/net/tun) */
+  int rewrite_network;       /* 1: NetworkMode default/bridge -> network_target */
+  const char *network_target; /* NULL: "host" (no usable /dev/net/tun); "slirp4netns" where
+                                 tun works but the pod's /proc/sys (read-only) rules out
+                                 podman's rootless bridge */
   uint64_t default_memory_bytes; /* 0: none */
   uint64_t default_pids;         /* 0: none */
   /* NULL: any bind source; else NULL-terminated path prefixes

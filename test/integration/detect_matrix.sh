@@ -64,6 +64,10 @@ want tun_usable && run_case tun_usable \
 	"a tun device-plugin resource (/dev/net/tun 0666)" \
 	"--device tun" \
 	'"network":"private"'
+want tun_masked_proc && run_case tun_masked_proc \
+	"a tun device-plugin resource and procMount: Default (read-only /proc/sys)" \
+	"--device tun --mask-proc" \
+	'"network":"private"' '"proc":"bind"'
 want tun_absent && run_case tun_absent \
 	"no /dev/net/tun (the usual pod)" \
 	"$host" \
