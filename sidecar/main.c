@@ -2,6 +2,7 @@
  * in its own file: options, signals, socket, engine, supervision. */
 #include "detect.h"
 #include "engine.h"
+#include "handback_watch.h"
 #include "options.h"
 #include "supervise.h"
 
@@ -271,6 +272,15 @@ main (int argc, char **argv)
       return fail_unbind (&opts, &engine, &err);
     }
   log_info ("started podman (pid %d)", (int) engine.pid);
+  {
+    struct handback_watch_params hp = { .api_socket = engine.api_socket,
+                                        .run_dir = engine.run_dir,
+                                        .builds_dir = opts.cfg.builds_dir };
+    if (handback_watch_start (&hp, &child_mask) < 0)
+      log_warn ("cannot start the ownership hand-back watcher: %m; files that nested non-root "
+                "users write under %s stay theirs",
+                opts.cfg.builds_dir);
+  }
 
   {
     cleanup_free char *status_file = NULL;
