@@ -58,7 +58,7 @@ ok "no socket is left when the sidecar exits"
 
 # podsock-probe: exit 1 with a reason, 2 on usage errors.
 run_expect 1 "$BIN/podsock-probe" --socket "$WORK/none.sock"
-assert_contains "$OUT" "not ready: socket $WORK/none.sock: No such file or directory" "probe: missing socket"
+assert_contains "$OUT" "not ready: socket $WORK/none.sock does not exist" "probe: missing socket"
 run_expect 2 "$BIN/podsock-probe" --timeout 10x
 assert_contains "$OUT" "is not a duration" "probe: bad timeout"
 run_expect 2 "$BIN/podsock-probe" sideways

@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# Shared by podsock-probe's shell tests: where things are, a fake server to
+# start and stop, and a way to run the probe and look at what it did.  Each
+# test exits 0 (pass), 1 (fail) or 77 (skip, with the reason on stdout).
+set -euo pipefail
+
+TOP=${PODSOCK_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BIN=${PODSOCK_BIN:-$TOP/build/bin}
+BUILD=${PODSOCK_BUILD:-$TOP/build}
+PROBE=$BIN/podsock-probe
+FAKE=$BUILD/test-bin/probe-fakeserver
+export PODSIM_BIN=$BIN
+# shellcheck source=../../scripts/lib/users.sh
+. "$TOP/scripts/lib/users.sh"
+
+# The probe reads these; a test sets what it means to.
+unset DOCKER_HOST PODSOCK_SOCKET PODSOCK_STATUS_FILE
+
+WORK=$(mktemp -d /tmp/podsock-probe-test.XXXXXX)
+chmod 0755 "$WORK" # other users (the permission test) must reach the socket
+SOCK=$WORK/engine.sock
+FAKE_PID=""
+
+cleanup() {
+	stop_fake
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (it runs the probe as another user)"
+}
+
+# start_fake MODE [FAKESERVER OPTIONS]: serves $SOCK until stop_fake.
+start_fake() {
+	local mode=$1 i
+	shift
+	stop_fake
+	[ -x "$FAKE" ] || fail "$FAKE is missing: build first"
+	"$FAKE" "$mode" "$SOCK" --lifetime 120 "$@" &
+	FAKE_PID=$!
+	for i in $(seq 100); do
+		[ -e "$SOCK.ready" ] && return 0
+		[ "$mode" = stale ] && [ -S "$SOCK" ] && ! kill -0 "$FAKE_PID" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "probe-fakeserver $mode did not start"
+}
+
+stop_fake() {
+	if [ -n "$FAKE_PID" ]; then
+		kill "$FAKE_PID" 2>/dev/null || true
+		wait "$FAKE_PID" 2>/dev/null || true
+		FAKE_PID=""
+	fi
+	rm -f "$SOCK.ready"
+}
+
+# probe [ARGS...]: runs podsock-probe; sets RC, OUT (stdout), ERR (stderr)
+# and MS (wall time in milliseconds, start-up included).
+probe() {
+	local t0 t1
+	t0=$EPOCHREALTIME
+	RC=0
+	"$PROBE" "$@" >"$WORK/out" 2>"$WORK/err" || RC=$?
+	t1=$EPOCHREALTIME
+	OUT=$(cat "$WORK/out")
+	ERR=$(cat "$WORK/err")
+	MS=$(((${t1/./} - ${t0/./}) / 1000))
+}
+
+# expect RC [TEXT_ON_STDERR]: the last probe exited RC and said TEXT.
+expect() {
+	local want=$1 text=${2:-}
+	[ "$RC" = "$want" ] || fail "podsock-probe exited $RC, expected $want; stderr: $ERR"
+	if [ -n "$text" ]; then
+		case "$ERR" in
+		*"$text"*) ;;
+		*) fail "stderr does not say '$text': $ERR" ;;
+		esac
+	fi
+	ok "exit $RC${text:+, says '$text'} (${MS} ms)"
+}
+
+# expect_one_line: the convention, one line on stderr saying why.
+expect_one_line() {
+	[ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "expected one line on stderr, got: $ERR"
+}
+
+now_ms() {
+	echo $((${EPOCHREALTIME/./} / 1000))
+}
+
+# write_status FILE STATE UPDATED_MS BACKOFF_UNTIL_MS [REASON]
+write_status() {
+	printf '{"state":"%s","engine_pid":42,"restarts":2,"backoff_until_ms":%s,"updated_ms":%s,"driver":"overlay","disk_used_bytes":1048576,"disk_limit_bytes":10737418240,"last_prune_ms":0,"reason":"%s"}\n' \
+		"$2" "$4" "$3" "${5:-}" >"$1"
+}
