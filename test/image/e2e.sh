@@ -31,9 +31,11 @@ need_root
 command -v podman >/dev/null || fail "podman is missing: run scripts/bootstrap"
 command -v docker >/dev/null || fail "the docker CLI is missing: run scripts/bootstrap (package docker.io)"
 need_images
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
-STORE=${PODSOCK_IMAGE_STORE:-$BUILD/image/store}
-VERSION=$(sed -n 's/^project(podsock VERSION \([0-9.]*\).*/\1/p' "$TOP/CMakeLists.txt")
+STORE=$IMAGE_STORE
+VERSION=$IMAGE_VERSION
 IMAGE=localhost/podsock:$VERSION
 BASE=localhost/debian:bookworm-slim-local
 POD=podsock-e2e-$$
@@ -58,15 +60,7 @@ elif [ $# -gt 0 ]; then
 fi
 
 if [ "${1:-}" != __inner ]; then
-	if [ "${PODSOCK_E2E_NO_BUILD:-0}" = 1 ]; then
-		step "PODSOCK_E2E_NO_BUILD=1: using $IMAGE as it is in $STORE"
-	else
-		step "building or reusing $IMAGE (scripts/build-image --root $STORE)"
-		start=$SECONDS
-		out=$("$TOP/scripts/build-image" --root "$STORE" 2>&1) || fail "scripts/build-image failed: $out"
-		echo "$out" | tail -n 3
-		ok "image ready in $((SECONDS - start)) s: $(echo "$out" | tail -n 1)"
-	fi
+	image_ensure
 	# crun refuses the host's hybrid cgroup layout: give podman a private
 	# mount namespace with a cgroup2-only /sys/fs/cgroup, as podsim does.
 	# (exec skips lib.sh's EXIT trap: the inner run makes its own WORK.)
@@ -75,27 +69,7 @@ if [ "${1:-}" != __inner ]; then
 fi
 
 # ---------------------------------------------------------------- inside ---
-mount -t cgroup2 none /sys/fs/cgroup || skip "cannot mount cgroup2 in a private mount namespace: no outer podman"
-# The same store and run root paths as scripts/build-image (podman's database
-# remembers them); the run root is a tmpfs of this namespace.
-mkdir -p "$STORE/run"
-mount -t tmpfs -o mode=0700 podsock-e2e-runroot "$STORE/run"
-# podman's lock memory is /dev/shm/libpod_lock: a private one, so that this
-# store's lock numbers never meet those of the host's root podman.
-mount -t tmpfs -o nosuid,nodev,mode=1777 podsock-e2e-shm /dev/shm
-pm=(podman --cgroup-manager cgroupfs --root "$STORE/storage" --runroot "$STORE/run" --tmpdir "$STORE/run")
-# The outer podman's settings on this machine (see outer_containers_conf in
-# scripts/build-image): root lacks CAP_SYS_RESOURCE, so rlimits stay below the
-# hard limits; the controller-less cgroup2 here makes crun's device eBPF fail,
-# so no cgroups.  A kubelet's runtime would have both.
-nofile=$(ulimit -Hn)
-[ "$nofile" = unlimited ] && nofile=1048576
-cat >"$WORK/containers.conf" <<EOF
-[containers]
-cgroups = "disabled"
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
-EOF
-export CONTAINERS_CONF=$WORK/containers.conf
+outer_podman_setup # test/image/lib.sh: cgroup2, private run root and /dev/shm, containers.conf
 
 cleanup() {
 	"${pm[@]}" rm -f -t 0 "$POD-build" "$POD-sidecar" >/dev/null 2>&1 || true
