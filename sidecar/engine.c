@@ -33,6 +33,7 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
                 "log_driver = \"k8s-file\"\n"
                 "%s"
                 "%s%s%s"
+                "%s"
                 "\n"
                 "[engine]\n"
                 "cgroup_manager = \"cgroupfs\"\n"
@@ -43,7 +44,11 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
                 /* A fresh proc cannot be mounted under a masked /proc. */
                 r->proc_bind ? "volumes = [\"/proc:/proc\"]\n" : "",
                 e->seccomp_profile ? "seccomp_profile = \"" : "",
-                e->seccomp_profile ? e->seccomp_profile : "", e->seccomp_profile ? "\"\n" : "")
+                e->seccomp_profile ? e->seccomp_profile : "", e->seccomp_profile ? "\"\n" : "",
+                /* Under the filter crun cannot create a session keyring
+                 * (keyctl is denied): "create keyring: Operation not
+                 * permitted".  Containers then share the engine's. */
+                e->seccomp.filter ? "keyring = false\n" : "")
       < 0)
     return podsock_error_make (err, errno, "asprintf");
   return fs_write_file_atomic (e->containers_conf, text, err);
