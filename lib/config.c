@@ -62,6 +62,7 @@ static const struct setting settings[] = {
   { "socket", "group", "PODSOCK_SOCKET_GROUP", T_GROUP, OFF (socket_gid), 0, 0, "1700" },
   { "paths", "runtimeDir", "PODSOCK_RUNTIME_DIR", T_PATH, OFF (runtime_dir), 0, 0, "/run/podsock" },
   { "paths", "buildsDir", "PODSOCK_BUILDS_DIR", T_PATH, OFF (builds_dir), 0, 0, "/builds" },
+  { "paths", "handBack", "PODSOCK_HANDBACK", T_BOOL, OFF (handback), 0, 0, "true" },
   { "paths", "statusFile", "PODSOCK_STATUS_FILE", T_PATH, OFF (status_file), 0, 0,
     "/run/podsock/status.json" },
   { "storage", "dir", "PODSOCK_STORAGE", T_PATH, OFF (storage_dir), 0, 0,

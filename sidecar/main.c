@@ -276,7 +276,7 @@ main (int argc, char **argv)
     struct handback_watch_params hp = { .api_socket = engine.api_socket,
                                         .run_dir = engine.run_dir,
                                         .builds_dir = opts.cfg.builds_dir };
-    if (handback_watch_start (&hp, &child_mask) < 0)
+    if (opts.cfg.handback && handback_watch_start (&hp, &child_mask) < 0)
       log_warn ("cannot start the ownership hand-back watcher: %m; files that nested non-root "
                 "users write under %s stay theirs",
                 opts.cfg.builds_dir);
@@ -301,7 +301,9 @@ main (int argc, char **argv)
                                    .driver = detect_driver_name (report.driver),
                                    .watchdog = &wd,
                                    .watchdog_interval_seconds = opts.prune_interval_seconds };
-    if (asprintf (&status_file, "%s/status.json", opts.runtime_dir) > 0)
+    if (opts.cfg.status_file && *opts.cfg.status_file)
+      sp.status_file = opts.cfg.status_file;
+    else if (asprintf (&status_file, "%s/status.json", opts.runtime_dir) > 0)
       sp.status_file = status_file;
     status = supervise_run (&engine, &sp);
   }

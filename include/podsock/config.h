@@ -75,6 +75,7 @@ struct podsock_config
 
   /* hardening */
   int seccomp;   /* 1: install the deny filter */
+  int handback;  /* 1: hand files nested users wrote under builds_dir back */
   int drop_caps; /* 1: drop unneeded capabilities from the bounding set */
 
   /* logs and shutdown */

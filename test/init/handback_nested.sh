@@ -15,7 +15,10 @@ TOOL=$BUILD/test-bin/podsock-handback-tool
 chmod 0755 "$WORK" # the pod user walks the project dir by its host path
 
 project=handback
+# The sidecar's own hand-back (paths.handBack) is off here: this test drives
+# the library by hand to see the state before it.
 "$PODSIM" --pod-dir "$WORK/pod" --project "$project" --log "$WORK/sidecar.log" \
+	--sidecar-arg --set=paths.handBack=false \
 	--copy-in "$IMAGES/busybox.tar:busybox.tar" \
 	--copy-in "$TOP/test/init/jobs/handback_job.sh:job.sh" -- sh job.sh >"$WORK/out" 2>&1 &
 pod=$!
