@@ -36,7 +36,8 @@ echo "MARK exec-it: $(script -qec "docker exec -it web sh -c 'test -t 0 && echo 
 echo "MARK exec: $(docker exec web cat /www/index.html 2>&1)"
 
 # attach: output of a running container, to its end.
-docker run -d --name att $img sh -c 'sleep 1; echo attached-line; sleep 0.2' >/dev/null
+# It prints for 5 s, so a slow attach on a loaded machine still sees output.
+docker run -d --name att $img sh -c 'i=0; while [ $i -lt 25 ]; do echo attached-line; sleep 0.2; i=$((i + 1)); done' >/dev/null
 echo "MARK attach: $(docker attach att 2>&1)"
 
 # logs -f follows until the container ends.
