@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -228,6 +229,26 @@ engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *er
   return build_env (e, r, err);
 }
 
+/* engine.nofile and engine.nproc: limits for podman and all it starts.
+ * Failing to set one is not fatal (the hard limit may be lower); podman
+ * starts with what it has. */
+static void
+set_engine_rlimits (const struct podsock_config *c)
+{
+  struct rlimit rl;
+
+  if (c->engine_nofile > 0)
+    {
+      rl.rlim_cur = rl.rlim_max = (rlim_t) c->engine_nofile;
+      setrlimit (RLIMIT_NOFILE, &rl);
+    }
+  if (c->engine_nproc > 0)
+    {
+      rl.rlim_cur = rl.rlim_max = (rlim_t) c->engine_nproc;
+      setrlimit (RLIMIT_NPROC, &rl);
+    }
+}
+
 /* In the child between fork and exec: only async-signal-safe calls. */
 static void __attribute__ ((noreturn))
 exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_mask)
@@ -239,6 +260,7 @@ exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_m
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   sigprocmask (SIG_SETMASK, child_mask, NULL);
+  set_engine_rlimits (&e->opts->cfg);
   /* Move everything above fd 3 first, so that the dup2s below cannot
    * clobber each other whatever numbers the fds had. */
   lfd = fcntl (listen_fd, F_DUPFD_CLOEXEC, 10);
