@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Clients that connect before podman accepts wait here, not in ECONNREFUSED. */
@@ -198,6 +199,7 @@ main (int argc, char **argv)
   struct storagedir_layout layout;
   cleanup_close int lock_fd = -1;
   int engine_fd;
+  ino_t socket_ino = 0;
   cleanup_close int listen_fd = -1;
   cleanup_close int sigfd = -1;
   sigset_t child_mask;
@@ -239,6 +241,11 @@ main (int argc, char **argv)
   if (listen_fd < 0)
     return fail (&err);
   log_info ("listening on %s", opts.socket_path);
+  {
+    struct stat st;
+    if (stat (opts.socket_path, &st) == 0)
+      socket_ino = st.st_ino;
+  }
 
   if (find_graphroot (&opts, &layout, &lock_fd, &err) < 0)
     {
@@ -294,6 +301,8 @@ main (int argc, char **argv)
     struct supervise_params sp = { .sigfd = sigfd,
                                    .listen_fd = engine_fd,
                                    .gateway = gateway,
+                                   .socket_path = opts.socket_path,
+                                   .socket_ino = socket_ino,
                                    .child_mask = &child_mask,
                                    .grace_seconds = opts.grace_seconds,
                                    .restart_max = opts.restart_max,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,6 +36,9 @@ monotonic_ms (void)
 /* Backoff between restarts: 0.5 s, 1 s, 2 s, ... at most this. */
 #define RESTART_BACKOFF_FIRST_MS 500
 #define RESTART_BACKOFF_MAX_MS 16000
+
+/* How often the clients' socket is checked to still be ours. */
+#define SOCKET_CHECK_SECONDS 2
 
 struct supervisor
 {
@@ -58,6 +62,8 @@ struct supervisor
   struct watchdog_result disk;
   int64_t last_prune_ms;
   long engine_gone_ms; /* when podman exited for good, 0 while it runs */
+  int socket_lost;     /* the clients' socket was removed or replaced */
+  long last_round_ms;  /* when the last watchdog round started */
   int term_sent;     /* podman got SIGTERM */
   long window_start_ms;
   unsigned window_restarts;
@@ -467,8 +473,13 @@ end_leftovers (struct supervisor *s)
 static void
 start_watchdog_round (struct supervisor *s)
 {
-  if (s->watcher > 0 || s->stopping || s->engine->pid <= 0)
+  long now = monotonic_ms ();
+
+  if (s->p->watchdog == NULL || s->p->watchdog->limit_bytes == 0 || s->watcher > 0 || s->stopping
+      || s->engine->pid <= 0
+      || now - s->last_round_ms < (long) s->p->watchdog_interval_seconds * 1000 - 100)
     return;
+  s->last_round_ms = now;
   s->watcher = watchdog_start_round (s->p->watchdog, s->p->child_mask, &s->watch_fd);
   if (s->watcher < 0)
     {
@@ -516,6 +527,27 @@ finish_watchdog_round (struct supervisor *s)
   s->watch_fd = -1;
 }
 
+/* A job that empties /sockets removes the socket file; the listening socket
+ * lives on but nobody can reach it.  Binding anew would race with whatever
+ * replaced it, so the sidecar says so and stops: the kubelet restarts it
+ * (restartPolicy: Always) and the new one binds the socket again. */
+static void
+check_socket (struct supervisor *s)
+{
+  struct stat st;
+
+  if (s->socket_lost || s->stopping || s->p->socket_path == NULL)
+    return;
+  if (stat (s->p->socket_path, &st) == 0 && st.st_ino == s->p->socket_ino)
+    return;
+  s->socket_lost = 1;
+  log_error ("the socket %s was %s (did the job empty the socket directory?); clients cannot "
+             "reach the engine any more: stopping, so that the kubelet restarts the sidecar and "
+             "it binds the socket again",
+             s->p->socket_path, errno == ENOENT ? "removed" : "replaced");
+  begin_stop (s, SIGTERM);
+}
+
 static int
 running (const struct supervisor *s)
 {
@@ -544,13 +576,17 @@ supervise_run (struct engine *e, const struct supervise_params *p)
   s.watchtimer = watchtimer;
   s.watch_fd = -1;
   s.window_start_ms = monotonic_ms ();
-  if (p->watchdog && p->watchdog->limit_bytes > 0)
-    {
-      struct itimerspec its = { { p->watchdog_interval_seconds, 0 },
-                                { p->watchdog_interval_seconds, 0 } };
-      timerfd_settime (watchtimer, 0, &its, NULL);
-      add_fd (epfd, watchtimer);
-    }
+  {
+    /* The watchdog's rounds (when a size limit is known) and the socket
+     * check share this timer. */
+    unsigned every = p->watchdog && p->watchdog->limit_bytes > 0
+                             && p->watchdog_interval_seconds < SOCKET_CHECK_SECONDS
+                         ? p->watchdog_interval_seconds
+                         : SOCKET_CHECK_SECONDS;
+    struct itimerspec its = { { every, 0 }, { every, 0 } };
+    timerfd_settime (watchtimer, 0, &its, NULL);
+    add_fd (epfd, watchtimer);
+  }
   publish (&s, PODSOCK_STATE_RUNNING, NULL);
   fcntl (e->out_fd, F_SETFL, O_NONBLOCK);
   if (add_fd (epfd, p->sigfd) < 0 || add_fd (epfd, timerfd) < 0 || add_fd (epfd, restartfd) < 0
@@ -613,6 +649,7 @@ supervise_run (struct engine *e, const struct supervise_params *p)
               if (read (watchtimer, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
                 log_debug ("timerfd read: %m");
               start_watchdog_round (&s);
+              check_socket (&s);
             }
           else if (fd == s.watch_fd)
             finish_watchdog_round (&s);
@@ -625,7 +662,7 @@ supervise_run (struct engine *e, const struct supervise_params *p)
   end_leftovers (&s);
   if (e->out_fd >= 0)
     handle_output (&s);
-  if (s.gave_up && s.exit_status == 0)
+  if ((s.gave_up || s.socket_lost) && s.exit_status == 0)
     return 1;
   return s.exit_status < 0 ? 1 : s.exit_status;
 }

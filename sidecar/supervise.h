@@ -9,6 +9,7 @@ struct gateway;
 
 #include <podsock/error.h>
 #include <signal.h>
+#include <sys/types.h>
 
 /* Blocks every signal but the synchronous faults and returns a signalfd
  * for them; *old gets the mask children must get back before exec. */
@@ -27,6 +28,8 @@ struct supervise_params
   const struct watchdog_params *watchdog; /* limit_bytes 0: off */
   unsigned watchdog_interval_seconds;
   struct gateway *gateway;   /* told when podman is lost; NULL: none */
+  const char *socket_path;   /* the clients' socket, checked every few seconds */
+  ino_t socket_ino;          /* its inode as bound */
 };
 
 /* Runs until podman has exited for good and every other child is gone.
