@@ -48,13 +48,6 @@ struct setting
 
 #define OFF(f) offsetof (struct podsock_config, f)
 
-/* Indexes into settings[] used by the cross-checks (test_config checks them
- * through the watermark error's location). */
-enum
-{
-  S_HIGH_WATERMARK = 10,
-  S_LOW_WATERMARK = 11,
-};
 
 static const struct setting settings[] = {
   { "socket", "path", "PODSOCK_SOCKET", T_PATH, OFF (socket_path), 0, 0, "/sockets/podman.sock" },
@@ -110,6 +103,16 @@ static const struct setting settings[] = {
 };
 
 #define N_SETTINGS ARRAY_SIZE (settings)
+
+/* The index of a setting in settings[], for the cross-checks. */
+static int
+setting_index (const char *section, const char *key)
+{
+  for (size_t i = 0; i < N_SETTINGS; i++)
+    if (strcmp (settings[i].section, section) == 0 && strcmp (settings[i].key, key) == 0)
+      return (int) i;
+  abort ();
+}
 
 static const char *const driver_names[] = { "overlay", "fuse-overlayfs", "vfs" };
 static const char *const prune_names[] = { "off", "dangling", "lru" };
@@ -527,7 +530,7 @@ config_cross_check (const struct podsock_config *c, podsock_error_t *err)
                           "the low watermark (%u%%) must be below the high watermark (%u%%); "
                           "write e.g. highWatermark: 85 and lowWatermark: 70",
                           c->low_watermark_pct, c->high_watermark_pct);
-      return S_LOW_WATERMARK;
+      return setting_index ("storage", "lowWatermark");
     }
   return -1;
 }
@@ -972,7 +975,7 @@ load_document (struct loader *l, yaml_parser_t *parser, podsock_error_t *err)
   if (idx < 0)
     return 0;
   if (!l->seen[idx])
-    idx = S_HIGH_WATERMARK;
+    idx = setting_index ("storage", "highWatermark");
   return podsock_error_prefix (err, "%s:%zu:%zu: %s.%s", l->name, l->marks[idx].line + 1,
                                l->marks[idx].column + 1, settings[idx].section, settings[idx].key);
 }

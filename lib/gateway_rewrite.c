@@ -2,6 +2,7 @@
  * /dev/net/tun needs (host networking, ports reported as mapped to
  * themselves) and default limits.  docs/gateway.md documents each one. */
 #include <podsock/gateway_rewrite.h>
+#include <podsock/http.h>
 #include <podsock/log.h>
 #include <podsock/util.h>
 
@@ -19,18 +20,6 @@ cleanup_cjsonp (cJSON **p)
 }
 #define cleanup_cjson __attribute__ ((cleanup (cleanup_cjsonp)))
 
-static int
-hexval (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* The path as the engine's router sees it: query cut off, %XX decoded,
  * empty and "." segments dropped, ".." resolved. */
 static void
@@ -41,9 +30,9 @@ normalize_path (const char *t, size_t n, char *out, size_t cap)
 
   for (size_t i = 0; i < n && t[i] != '?' && d + 1 < sizeof dec; i++)
     {
-      if (t[i] == '%' && i + 2 < n && hexval (t[i + 1]) >= 0 && hexval (t[i + 2]) >= 0)
+      if (t[i] == '%' && i + 2 < n && http_hexval (t[i + 1]) >= 0 && http_hexval (t[i + 2]) >= 0)
         {
-          dec[d++] = (char) (hexval (t[i + 1]) * 16 + hexval (t[i + 2]));
+          dec[d++] = (char) (http_hexval (t[i + 1]) * 16 + http_hexval (t[i + 2]));
           i += 2;
         }
       else

@@ -340,8 +340,8 @@ enum
 
 #define CHUNK_LINE_MAX 4096
 
-static int
-hexval (char c)
+int
+http_hexval (char c)
 {
   if (c >= '0' && c <= '9')
     return c - '0';
@@ -367,11 +367,11 @@ chunked_byte (struct http_chunked *c, char b, podsock_error_t *err)
   switch (c->state)
     {
     case CH_SIZE:
-      if (hexval (b) >= 0)
+      if (http_hexval (b) >= 0)
         {
           if (c->size >> 56)
             return chunk_fail (err, "a chunk size too large");
-          c->size = c->size * 16 + (uint64_t) hexval (b);
+          c->size = c->size * 16 + (uint64_t) http_hexval (b);
           c->digits = true;
           return 0;
         }

@@ -2,6 +2,7 @@
  * the native architectures, resolve each name, fail on a name libseccomp does
  * not know (a typo would otherwise deny nothing). */
 #include <podsock/seccomp.h>
+#include <podsock/fs.h>
 #include <podsock/util.h>
 
 #include <cjson/cJSON.h>
@@ -315,30 +316,6 @@ deny_rule (void)
   return rule;
 }
 
-static int
-write_atomically (const char *out_path, const char *text, podsock_error_t *err)
-{
-  cleanup_free char *tmp = NULL;
-  cleanup_close int fd = -1;
-  size_t len = strlen (text), off = 0;
-
-  if (asprintf (&tmp, "%s.tmp", out_path) < 0)
-    abort ();
-  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0)
-    return podsock_error_make (err, errno, "create %s", tmp);
-  while (off < len)
-    {
-      ssize_t n = TEMP_FAILURE_RETRY (write (fd, text + off, len - off));
-      if (n < 0)
-        return podsock_error_make (err, errno, "write %s", tmp);
-      off += (size_t) n;
-    }
-  if (rename (tmp, out_path) < 0)
-    return podsock_error_make (err, errno, "rename %s to %s", tmp, out_path);
-  return 0;
-}
-
 int
 hardening_seccomp_write_profile (const char *base_profile, const char *out_path,
                                  podsock_error_t *err)
@@ -363,5 +340,5 @@ hardening_seccomp_write_profile (const char *base_profile, const char *out_path,
   out = cJSON_Print (root);
   if (out == NULL)
     abort ();
-  return write_atomically (out_path, out, err);
+  return fs_write_file_atomic (out_path, out, err);
 }

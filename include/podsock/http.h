@@ -86,4 +86,7 @@ struct http_chunked
 ssize_t http_chunked_feed (struct http_chunked *c, const char *buf, size_t len, bool *done,
                            char *data, size_t *data_len, podsock_error_t *err);
 
+/* The value of a hexadecimal digit, or -1. */
+int http_hexval (char c);
+
 #endif
