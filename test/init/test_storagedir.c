@@ -85,6 +85,7 @@ shared_volume (void **state)
   (void) state;
   assert_int_equal (storagedir_layout (vol, STORAGEDIR_SHARED, NULL, &a, &err), -1);
   assert_non_null (strstr (err->msg, "POD_NAME"));
+  podsock_error_free (&err);
   assert_int_equal (storagedir_layout (vol, STORAGEDIR_SHARED, "pod-a", &a, &err), 0);
   assert_int_equal (storagedir_prepare (&a, vol, &r, &err), 0);
   snprintf (path, sizeof path, "%s/pods/pod-a", vol);
