@@ -2,7 +2,7 @@
 # A small storage limit filled with images: the disk watchdog keeps the
 # storage directory under its limit by pruning unused images (oldest first),
 # and the job goes on.  storage.sizeLimit 120Mi (high 85%, low 70%); the job
-# imports ten 12 MB images, one every 1.5 s, then runs the newest one.
+# imports ten 12 MB images, one every 2.5 s, then runs the newest one.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_podman
@@ -21,7 +21,7 @@ while [ "$i" -le 10 ]; do
 	docker import img.tar "podsock.test/fill:$i" >/dev/null
 	echo "imported fill:$i"
 	rm img.tar
-	sleep 1.5
+	sleep 2.5
 	i=$((i + 1))
 done
 # --pull never: there is no registry; a pruned image must not send the
