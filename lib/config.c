@@ -190,6 +190,7 @@ config_defaults (struct podsock_config *c)
   c->gateway = 1;
   c->gateway_wait_seconds = 60;
   c->seccomp = 1;
+  c->handback = 1;
   c->drop_caps = 1;
   c->log_format = PODSOCK_LOG_JSON;
   c->log_level = PODSOCK_LOG_INFO;

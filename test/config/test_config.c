@@ -60,6 +60,7 @@ defaults_are_documented_ones (void **state)
   assert_int_equal (c.allow_privileged, 0);
   assert_int_equal (c.seccomp, 1);
   assert_int_equal (c.drop_caps, 1);
+  assert_int_equal (c.handback, 1);
   assert_int_equal (c.log_format, PODSOCK_LOG_JSON);
   assert_int_equal (c.log_level, PODSOCK_LOG_INFO);
   assert_int_equal (c.grace_seconds, 10);
