@@ -26,9 +26,9 @@ struct live_facts
 
 /* 0 alive, 1 not alive.  *note is a line for stderr (malloc'd), or NULL
  * when there is nothing to say; the caller frees it. */
-int live_judge(const struct live_facts *f, char **note);
+int live_judge (const struct live_facts *f, char **note);
 
 /* The mode: ping, and only when that fails, read the status file. */
-int live_run(const struct probe_options *o);
+int live_run (const struct probe_options *o);
 
 #endif

@@ -17,68 +17,68 @@
 #define WAIT_INTERVAL_MS 100
 
 static long
-now_ms(void)
+now_ms (void)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime (CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 static int
-run_ready(const struct probe_options *o)
+run_ready (const struct probe_options *o)
 {
   cleanup_error podsock_error_t err = NULL;
 
-  if (ping_engine(o->socket_path, o->timeout_ms, &err) < 0)
+  if (ping_engine (o->socket_path, o->timeout_ms, &err) < 0)
     {
-      fprintf(stderr, "podsock-probe: not ready: %s\n", err->msg);
+      fprintf (stderr, "podsock-probe: not ready: %s\n", err->msg);
       return 1;
     }
   return 0;
 }
 
 static int
-run_wait(const struct probe_options *o)
+run_wait (const struct probe_options *o)
 {
-  long start = now_ms(), deadline = start + o->timeout_ms, last_report = start;
+  long start = now_ms (), deadline = start + o->timeout_ms, last_report = start;
   cleanup_error podsock_error_t err = NULL;
 
   for (;;)
     {
-      long now = now_ms(), left = deadline - now;
-      if (ping_engine(o->socket_path, left < 1000 ? (left > 0 ? left : 1) : 1000, &err) == 0)
+      long now = now_ms (), left = deadline - now;
+      if (ping_engine (o->socket_path, left < 1000 ? (left > 0 ? left : 1) : 1000, &err) == 0)
         {
           if (!o->quiet)
-            fprintf(stderr, "podsock-probe: engine at %s ready after %ld ms\n", o->socket_path,
-                    now_ms() - start);
+            fprintf (stderr, "podsock-probe: engine at %s ready after %ld ms\n", o->socket_path,
+                     now_ms () - start);
           return 0;
         }
-      now = now_ms();
+      now = now_ms ();
       if (now >= deadline)
         {
-          fprintf(stderr, "podsock-probe: not ready after %ld ms: %s\n", now - start, err->msg);
+          fprintf (stderr, "podsock-probe: not ready after %ld ms: %s\n", now - start, err->msg);
           return 1;
         }
       if (!o->quiet && now - last_report >= 2000)
         {
-          fprintf(stderr, "podsock-probe: waiting for %s (%ld s): %s\n", o->socket_path,
-                  (now - start) / 1000, err->msg);
+          fprintf (stderr, "podsock-probe: waiting for %s (%ld s): %s\n", o->socket_path,
+                   (now - start) / 1000, err->msg);
           last_report = now;
         }
-      usleep(WAIT_INTERVAL_MS * 1000);
+      usleep (WAIT_INTERVAL_MS * 1000);
     }
 }
 
 int
-main(int argc, char **argv)
+main (int argc, char **argv)
 {
   cleanup_error podsock_error_t err = NULL;
   struct probe_options o;
   enum probe_parse_result parsed;
 
-  if (probe_options_parse(argc, argv, &o, &parsed, &err) < 0)
+  if (probe_options_parse (argc, argv, &o, &parsed, &err) < 0)
     {
-      fprintf(stderr, "podsock-probe: %s\n", err->msg);
+      fprintf (stderr, "podsock-probe: %s\n", err->msg);
       return 2;
     }
   if (parsed == PROBE_PARSE_EXIT_OK)
@@ -86,13 +86,13 @@ main(int argc, char **argv)
   switch (o.mode)
     {
     case PROBE_WAIT:
-      return run_wait(&o);
+      return run_wait (&o);
     case PROBE_LIVE:
-      return live_run(&o);
+      return live_run (&o);
     case PROBE_STATUS:
-      return report_run(&o);
+      return report_run (&o);
     case PROBE_READY:
     default:
-      return run_ready(&o);
+      return run_ready (&o);
     }
 }

@@ -56,10 +56,10 @@ static const struct option long_options[] = {
 };
 
 int
-probe_parse_duration(const char *s, long default_unit_ms, long *out_ms)
+probe_parse_duration (const char *s, long default_unit_ms, long *out_ms)
 {
   char digits[32];
-  size_t n = strspn(s, "0123456789");
+  size_t n = strspn (s, "0123456789");
   const char *suffix = s + n;
   long unit;
   uint64_t v;
@@ -68,39 +68,39 @@ probe_parse_duration(const char *s, long default_unit_ms, long *out_ms)
     return -1;
   if (*suffix == '\0')
     unit = default_unit_ms;
-  else if (strcmp(suffix, "ms") == 0)
+  else if (strcmp (suffix, "ms") == 0)
     unit = 1;
-  else if (strcmp(suffix, "s") == 0)
+  else if (strcmp (suffix, "s") == 0)
     unit = 1000;
   else
     return -1;
-  memcpy(digits, s, n);
+  memcpy (digits, s, n);
   digits[n] = '\0';
   /* At most a day: a longer probe is a mistake, and it keeps the product small. */
-  if (parse_u64(digits, 1, 86400000 / (uint64_t)unit, &v) < 0)
+  if (parse_u64 (digits, 1, 86400000 / (uint64_t) unit, &v) < 0)
     return -1;
-  *out_ms = (long)v * unit;
+  *out_ms = (long) v * unit;
   return 0;
 }
 
 int
-probe_socket_from_env(const char **out, podsock_error_t *err)
+probe_socket_from_env (const char **out, podsock_error_t *err)
 {
-  const char *v = getenv("PODSOCK_SOCKET");
+  const char *v = getenv ("PODSOCK_SOCKET");
 
   if (v && *v)
     {
       *out = v;
       return 0;
     }
-  v = getenv("DOCKER_HOST");
+  v = getenv ("DOCKER_HOST");
   if (v && *v)
     {
-      if (strncmp(v, "unix://", 7) != 0 || v[7] != '/')
-        return podsock_error_make(err, 0,
-                                  "DOCKER_HOST=%s is not a unix:///path URL; give --socket or "
-                                  "PODSOCK_SOCKET",
-                                  v);
+      if (strncmp (v, "unix://", 7) != 0 || v[7] != '/')
+        return podsock_error_make (err, 0,
+                                   "DOCKER_HOST=%s is not a unix:///path URL; give --socket or "
+                                   "PODSOCK_SOCKET",
+                                   v);
       *out = v + 7;
       return 0;
     }
@@ -109,15 +109,15 @@ probe_socket_from_env(const char **out, podsock_error_t *err)
 }
 
 static int
-parse_mode_word(const char *w, enum probe_mode *mode)
+parse_mode_word (const char *w, enum probe_mode *mode)
 {
-  if (strcmp(w, "ready") == 0)
+  if (strcmp (w, "ready") == 0)
     *mode = PROBE_READY;
-  else if (strcmp(w, "wait") == 0)
+  else if (strcmp (w, "wait") == 0)
     *mode = PROBE_WAIT;
-  else if (strcmp(w, "live") == 0)
+  else if (strcmp (w, "live") == 0)
     *mode = PROBE_LIVE;
-  else if (strcmp(w, "status") == 0)
+  else if (strcmp (w, "status") == 0)
     *mode = PROBE_STATUS;
   else
     return -1;
@@ -125,7 +125,7 @@ parse_mode_word(const char *w, enum probe_mode *mode)
 }
 
 static long
-default_timeout_ms(enum probe_mode mode)
+default_timeout_ms (enum probe_mode mode)
 {
   switch (mode)
     {
@@ -141,57 +141,57 @@ default_timeout_ms(enum probe_mode mode)
 /* Flags that only one mode reads are refused elsewhere: a probe command
  * that says more than it does misleads whoever reads the pod spec. */
 static int
-check_mode_flags(const struct probe_options *o, const char *status_flag, podsock_error_t *err)
+check_mode_flags (const struct probe_options *o, const char *status_flag, podsock_error_t *err)
 {
   if (o->json && o->mode != PROBE_STATUS)
-    return podsock_error_make(err, 0, "--json applies to the status mode only");
+    return podsock_error_make (err, 0, "--json applies to the status mode only");
   if (status_flag && o->mode != PROBE_LIVE && o->mode != PROBE_STATUS)
-    return podsock_error_make(err, 0, "--status-file applies to the live and status modes only");
+    return podsock_error_make (err, 0, "--status-file applies to the live and status modes only");
   if (status_flag && *status_flag == '\0')
-    return podsock_error_make(err, 0, "--status-file is empty");
+    return podsock_error_make (err, 0, "--status-file is empty");
   return 0;
 }
 
 static int
-finish(struct probe_options *o, const char *timeout, const char *socket_flag,
-       const char *status_flag, podsock_error_t *err)
+finish (struct probe_options *o, const char *timeout, const char *socket_flag,
+        const char *status_flag, podsock_error_t *err)
 {
   long unit = o->mode == PROBE_WAIT ? 1000 : 1;
 
-  if (check_mode_flags(o, status_flag, err) < 0)
+  if (check_mode_flags (o, status_flag, err) < 0)
     return -1;
-  o->timeout_ms = default_timeout_ms(o->mode);
-  if (timeout && probe_parse_duration(timeout, unit, &o->timeout_ms) < 0)
-    return podsock_error_make(err, 0,
-                              "--timeout '%s' is not a duration like 500, 500ms or 30s "
-                              "(from 1 ms to a day)",
-                              timeout);
+  o->timeout_ms = default_timeout_ms (o->mode);
+  if (timeout && probe_parse_duration (timeout, unit, &o->timeout_ms) < 0)
+    return podsock_error_make (err, 0,
+                               "--timeout '%s' is not a duration like 500, 500ms or 30s "
+                               "(from 1 ms to a day)",
+                               timeout);
   /* ready and wait read no more than they need: no status file path. */
   if (o->mode == PROBE_LIVE || o->mode == PROBE_STATUS)
-    o->status_path = status_file_path(status_flag);
+    o->status_path = status_file_path (status_flag);
   if (socket_flag)
     {
       if (*socket_flag == '\0')
-        return podsock_error_make(err, 0, "--socket is empty");
+        return podsock_error_make (err, 0, "--socket is empty");
       o->socket_path = socket_flag;
       return 0;
     }
-  return probe_socket_from_env(&o->socket_path, err);
+  return probe_socket_from_env (&o->socket_path, err);
 }
 
 int
-probe_options_parse(int argc, char **argv, struct probe_options *o, enum probe_parse_result *result,
-                    podsock_error_t *err)
+probe_options_parse (int argc, char **argv, struct probe_options *o,
+                     enum probe_parse_result *result, podsock_error_t *err)
 {
   const char *timeout = NULL, *socket_flag = NULL, *status_flag = NULL;
   int c;
 
-  memset(o, 0, sizeof *o);
+  memset (o, 0, sizeof *o);
   *result = PROBE_PARSE_RUN;
   opterr = 0;
   optind = 1;
   /* GNU getopt permutes: the mode word may stand before or after options. */
-  while ((c = getopt_long(argc, argv, ":s:t:qhV", long_options, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, ":s:t:qhV", long_options, NULL)) != -1)
     {
       switch (c)
         {
@@ -211,28 +211,28 @@ probe_options_parse(int argc, char **argv, struct probe_options *o, enum probe_p
           o->json = 1;
           break;
         case 'h':
-          fputs(usage_text, stdout);
+          fputs (usage_text, stdout);
           *result = PROBE_PARSE_EXIT_OK;
           return 0;
         case 'V':
-          printf("podsock-probe %s\n", PODSOCK_VERSION);
+          printf ("podsock-probe %s\n", PODSOCK_VERSION);
           *result = PROBE_PARSE_EXIT_OK;
           return 0;
         case ':':
-          return podsock_error_make(err, 0, "option '%s' needs a value (try --help)",
-                                    argv[optind - 1]);
+          return podsock_error_make (err, 0, "option '%s' needs a value (try --help)",
+                                     argv[optind - 1]);
         default:
-          return podsock_error_make(err, 0, "unknown option '%s' (try --help)", argv[optind - 1]);
+          return podsock_error_make (err, 0, "unknown option '%s' (try --help)", argv[optind - 1]);
         }
     }
   if (optind < argc)
     {
-      if (parse_mode_word(argv[optind], &o->mode) < 0)
-        return podsock_error_make(
+      if (parse_mode_word (argv[optind], &o->mode) < 0)
+        return podsock_error_make (
             err, 0, "unknown mode '%s' (ready, live, wait or status; try --help)", argv[optind]);
       if (optind + 1 < argc)
-        return podsock_error_make(err, 0, "unexpected argument '%s' (try --help)",
-                                  argv[optind + 1]);
+        return podsock_error_make (err, 0, "unexpected argument '%s' (try --help)",
+                                   argv[optind + 1]);
     }
-  return finish(o, timeout, socket_flag, status_flag, err);
+  return finish (o, timeout, socket_flag, status_flag, err);
 }

@@ -41,20 +41,20 @@ struct report_facts
   int64_t now_ms;
 };
 
-void report_init(struct engine_report *r);
-void report_release(struct engine_report *r);
+void report_init (struct engine_report *r);
+void report_release (struct engine_report *r);
 
 /* Each reads one API answer (JSON text, no NUL needed) into r. */
-int report_parse_version(const char *json, size_t len, struct engine_report *r,
-                         podsock_error_t *err);
-int report_parse_info(const char *json, size_t len, struct engine_report *r, podsock_error_t *err);
-int report_parse_containers(const char *json, size_t len, struct engine_report *r,
-                            podsock_error_t *err);
+int report_parse_version (const char *json, size_t len, struct engine_report *r,
+                          podsock_error_t *err);
+int report_parse_info (const char *json, size_t len, struct engine_report *r, podsock_error_t *err);
+int report_parse_containers (const char *json, size_t len, struct engine_report *r,
+                             podsock_error_t *err);
 
-cJSON *report_to_json(const struct report_facts *f);
-void report_print_text(FILE *out, const struct report_facts *f);
+cJSON *report_to_json (const struct report_facts *f);
+void report_print_text (FILE *out, const struct report_facts *f);
 
 /* The mode: 0 when the engine answered every request, 1 otherwise. */
-int report_run(const struct probe_options *o);
+int report_run (const struct probe_options *o);
 
 #endif

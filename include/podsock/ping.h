@@ -35,26 +35,26 @@ struct ping_answer
 
 /* 0 when the engine answered GET /_ping with 200 "OK" within timeout_ms;
  * otherwise one of enum ping_result with a one-line reason in *err. */
-int ping_engine(const char *socket_path, long timeout_ms, podsock_error_t *err);
+int ping_engine (const char *socket_path, long timeout_ms, podsock_error_t *err);
 
 /* GET path on socket_path, all within timeout_ms (connect, send and the
  * whole answer).  0 with *out filled (release it with ping_answer_release),
  * or PING_NO_ANSWER or PING_TIMEOUT.  Bodies over max_body are not read:
  * out->truncated is set. */
-int ping_request(const char *socket_path, const char *path, long timeout_ms, size_t max_body,
-                 struct ping_answer *out, podsock_error_t *err);
+int ping_request (const char *socket_path, const char *path, long timeout_ms, size_t max_body,
+                  struct ping_answer *out, podsock_error_t *err);
 
-void ping_answer_release(struct ping_answer *a);
+void ping_answer_release (struct ping_answer *a);
 
 /* Parses the bytes of an answer received so far; eof says the engine has
  * closed the connection.  1: complete, *out filled (release it); 0: more
  * bytes needed; PING_NO_ANSWER: not an HTTP answer, *err says why.
  * Exposed for unit tests and the fuzz target. */
-int ping_parse_answer(const char *buf, size_t len, int eof, size_t max_body,
-                      struct ping_answer *out, podsock_error_t *err);
+int ping_parse_answer (const char *buf, size_t len, int eof, size_t max_body,
+                       struct ping_answer *out, podsock_error_t *err);
 
 /* Judges an answer to /_ping; exposed for unit tests and the fuzz target. */
-int ping_judge(long http_status, const char *body, size_t body_len, int truncated,
-               podsock_error_t *err);
+int ping_judge (long http_status, const char *body, size_t body_len, int truncated,
+                podsock_error_t *err);
 
 #endif

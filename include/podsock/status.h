@@ -52,25 +52,25 @@ struct podsock_status
 
 /* Reads and parses path.  A missing file is an error with status ENOENT, so
  * callers can tell "no status file" from a bad one. */
-int status_read(const char *path, struct podsock_status *out, podsock_error_t *err);
+int status_read (const char *path, struct podsock_status *out, podsock_error_t *err);
 
 /* Parses the JSON text json[0..len) (no NUL needed). */
-int status_parse(const char *json, size_t len, struct podsock_status *out, podsock_error_t *err);
+int status_parse (const char *json, size_t len, struct podsock_status *out, podsock_error_t *err);
 
 /* Writes st to path atomically (temporary file + rename), mode 0644. */
-int status_write(const char *path, const struct podsock_status *st, podsock_error_t *err);
+int status_write (const char *path, const struct podsock_status *st, podsock_error_t *err);
 
 /* The text of st as status_write writes it; NULL when out of memory.  Free it. */
-char *status_format(const struct podsock_status *st);
+char *status_format (const struct podsock_status *st);
 
-const char *status_state_name(enum podsock_state state);
-int status_state_parse(const char *name, enum podsock_state *out);
+const char *status_state_name (enum podsock_state state);
+int status_state_parse (const char *name, enum podsock_state *out);
 
 /* The path: flag when given, else $PODSOCK_STATUS_FILE when set and not
  * empty, else STATUS_FILE_DEFAULT. */
-const char *status_file_path(const char *flag);
+const char *status_file_path (const char *flag);
 
 /* CLOCK_REALTIME in epoch milliseconds, the clock of the file's times. */
-int64_t status_now_ms(void);
+int64_t status_now_ms (void);
 
 #endif

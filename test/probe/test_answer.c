@@ -20,102 +20,102 @@ static const char chunked[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n
 
 /* Parses text[0..len) whole; returns the parser's result. */
 static int
-parse(const char *text, size_t len, int eof, size_t max, struct ping_answer *a,
-      podsock_error_t *err)
+parse (const char *text, size_t len, int eof, size_t max, struct ping_answer *a,
+       podsock_error_t *err)
 {
-  return ping_parse_answer(text, len, eof, max, a, err);
+  return ping_parse_answer (text, len, eof, max, a, err);
 }
 
 static void
-assert_error(const char *text, size_t len, int eof, const char *want)
+assert_error (const char *text, size_t len, int eof, const char *want)
 {
   cleanup_error podsock_error_t err = NULL;
   struct ping_answer a;
-  int r = parse(text, len, eof, PING_MAX_BODY, &a, &err);
+  int r = parse (text, len, eof, PING_MAX_BODY, &a, &err);
 
   if (r != PING_NO_ANSWER)
-    fail_msg("parse gave %d, not PING_NO_ANSWER, for: %.*s", r, (int)len, text);
-  if (strstr(err->msg, want) == NULL)
-    fail_msg("error '%s' does not say '%s'", err->msg, want);
-  assert_null(a.body);
+    fail_msg ("parse gave %d, not PING_NO_ANSWER, for: %.*s", r, (int) len, text);
+  if (strstr (err->msg, want) == NULL)
+    fail_msg ("error '%s' does not say '%s'", err->msg, want);
+  assert_null (a.body);
 }
 
 static void
-a_ping_answer(void **state)
+a_ping_answer (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
   struct ping_answer a;
-  (void)state;
+  (void) state;
 
-  assert_int_equal(parse(ping_ok, strlen(ping_ok), 0, PING_MAX_BODY, &a, &err), 1);
-  assert_int_equal(a.status, 200);
-  assert_int_equal(a.body_len, 2);
-  assert_string_equal(a.body, "OK");
-  assert_int_equal(a.truncated, 0);
-  assert_int_equal(ping_judge(a.status, a.body, a.body_len, a.truncated, &err), 0);
-  ping_answer_release(&a);
+  assert_int_equal (parse (ping_ok, strlen (ping_ok), 0, PING_MAX_BODY, &a, &err), 1);
+  assert_int_equal (a.status, 200);
+  assert_int_equal (a.body_len, 2);
+  assert_string_equal (a.body, "OK");
+  assert_int_equal (a.truncated, 0);
+  assert_int_equal (ping_judge (a.status, a.body, a.body_len, a.truncated, &err), 0);
+  ping_answer_release (&a);
 }
 
 /* Every prefix of a good answer asks for more; the whole answers. */
 static void
-assert_needs_more_until_complete(const char *text, const char *body)
+assert_needs_more_until_complete (const char *text, const char *body)
 {
-  size_t len = strlen(text);
+  size_t len = strlen (text);
 
   for (size_t n = 0; n < len; n++)
     {
       cleanup_error podsock_error_t err = NULL;
       struct ping_answer a;
-      int r = parse(text, n, 0, PING_MAX_BODY, &a, &err);
+      int r = parse (text, n, 0, PING_MAX_BODY, &a, &err);
       if (r != 0)
-        fail_msg("prefix of %zu bytes gave %d (%s)", n, r, err ? err->msg : "");
+        fail_msg ("prefix of %zu bytes gave %d (%s)", n, r, err ? err->msg : "");
     }
   {
     cleanup_error podsock_error_t err = NULL;
     struct ping_answer a;
-    assert_int_equal(parse(text, len, 0, PING_MAX_BODY, &a, &err), 1);
-    assert_string_equal(a.body, body);
-    ping_answer_release(&a);
+    assert_int_equal (parse (text, len, 0, PING_MAX_BODY, &a, &err), 1);
+    assert_string_equal (a.body, body);
+    ping_answer_release (&a);
   }
 }
 
 static void
-every_prefix_asks_for_more(void **state)
+every_prefix_asks_for_more (void **state)
 {
-  (void)state;
-  assert_needs_more_until_complete(ping_ok, "OK");
-  assert_needs_more_until_complete(chunked, "{\"a\":1234}");
+  (void) state;
+  assert_needs_more_until_complete (ping_ok, "OK");
+  assert_needs_more_until_complete (chunked, "{\"a\":1234}");
 }
 
 static void
-chunked_is_decoded(void **state)
+chunked_is_decoded (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
   struct ping_answer a;
-  (void)state;
+  (void) state;
 
-  assert_int_equal(parse(chunked, strlen(chunked), 0, PING_MAX_BODY, &a, &err), 1);
-  assert_int_equal(a.body_len, 10);
-  assert_string_equal(a.body, "{\"a\":1234}");
-  ping_answer_release(&a);
+  assert_int_equal (parse (chunked, strlen (chunked), 0, PING_MAX_BODY, &a, &err), 1);
+  assert_int_equal (a.body_len, 10);
+  assert_string_equal (a.body, "{\"a\":1234}");
+  ping_answer_release (&a);
 }
 
 static void
-body_until_close(void **state)
+body_until_close (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
   const char *text = "HTTP/1.0 200 OK\r\n\r\nOK";
   struct ping_answer a;
-  (void)state;
+  (void) state;
 
-  assert_int_equal(parse(text, strlen(text), 0, PING_MAX_BODY, &a, &err), 0);
-  assert_int_equal(parse(text, strlen(text), 1, PING_MAX_BODY, &a, &err), 1);
-  assert_string_equal(a.body, "OK");
-  ping_answer_release(&a);
+  assert_int_equal (parse (text, strlen (text), 0, PING_MAX_BODY, &a, &err), 0);
+  assert_int_equal (parse (text, strlen (text), 1, PING_MAX_BODY, &a, &err), 1);
+  assert_string_equal (a.body, "OK");
+  ping_answer_release (&a);
 }
 
 static void
-too_large_bodies_are_not_read(void **state)
+too_large_bodies_are_not_read (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
   const char *fixed = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\nxx";
@@ -123,89 +123,89 @@ too_large_bodies_are_not_read(void **state)
   const char *chunks = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                        "a\r\n0123456789\r\n";
   struct ping_answer a;
-  (void)state;
+  (void) state;
 
   /* Known at once from Content-Length: no need to wait for the bytes. */
-  assert_int_equal(parse(fixed, strlen(fixed), 0, 256, &a, &err), 1);
-  assert_int_equal(a.truncated, 1);
-  assert_int_equal(ping_judge(a.status, a.body, a.body_len, a.truncated, &err), -1);
-  assert_non_null(strstr(err->msg, "larger than 256 bytes"));
-  assert_int_equal(parse(until_close, strlen(until_close), 0, 5, &a, &err), 1);
-  assert_int_equal(a.truncated, 1);
-  assert_int_equal(parse(chunks, strlen(chunks), 0, 5, &a, &err), 1);
-  assert_int_equal(a.truncated, 1);
-  assert_null(a.body);
+  assert_int_equal (parse (fixed, strlen (fixed), 0, 256, &a, &err), 1);
+  assert_int_equal (a.truncated, 1);
+  assert_int_equal (ping_judge (a.status, a.body, a.body_len, a.truncated, &err), -1);
+  assert_non_null (strstr (err->msg, "larger than 256 bytes"));
+  assert_int_equal (parse (until_close, strlen (until_close), 0, 5, &a, &err), 1);
+  assert_int_equal (a.truncated, 1);
+  assert_int_equal (parse (chunks, strlen (chunks), 0, 5, &a, &err), 1);
+  assert_int_equal (a.truncated, 1);
+  assert_null (a.body);
 }
 
 static void
-error_answers_keep_status_and_body(void **state)
+error_answers_keep_status_and_body (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
   const char *text = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 17\r\n\r\n"
                      "{\"cause\":\"boom\"}\n";
   struct ping_answer a;
-  (void)state;
+  (void) state;
 
-  assert_int_equal(parse(text, strlen(text), 0, PING_MAX_BODY, &a, &err), 1);
-  assert_int_equal(a.status, 500);
-  assert_int_equal(a.body_len, 17);
-  assert_int_equal(ping_judge(a.status, a.body, a.body_len, a.truncated, &err), -1);
-  assert_non_null(strstr(err->msg, "HTTP 500"));
-  ping_answer_release(&a);
+  assert_int_equal (parse (text, strlen (text), 0, PING_MAX_BODY, &a, &err), 1);
+  assert_int_equal (a.status, 500);
+  assert_int_equal (a.body_len, 17);
+  assert_int_equal (ping_judge (a.status, a.body, a.body_len, a.truncated, &err), -1);
+  assert_non_null (strstr (err->msg, "HTTP 500"));
+  ping_answer_release (&a);
 }
 
 static void
-no_content(void **state)
+no_content (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
   const char *text = "HTTP/1.1 204 No Content\r\n\r\n";
   struct ping_answer a;
-  (void)state;
+  (void) state;
 
-  assert_int_equal(parse(text, strlen(text), 0, PING_MAX_BODY, &a, &err), 1);
-  assert_int_equal(a.status, 204);
-  assert_int_equal(a.body_len, 0);
-  assert_string_equal(a.body, "");
-  ping_answer_release(&a);
+  assert_int_equal (parse (text, strlen (text), 0, PING_MAX_BODY, &a, &err), 1);
+  assert_int_equal (a.status, 204);
+  assert_int_equal (a.body_len, 0);
+  assert_string_equal (a.body, "");
+  ping_answer_release (&a);
 }
 
 static void
-not_http_is_said_at_once(void **state)
+not_http_is_said_at_once (void **state)
 {
   static const char tls[] = "\x16\x03\x01\x02\x00";
-  (void)state;
+  (void) state;
 
-  assert_error(tls, sizeof tls - 1, 0, "not HTTP");
-  assert_error("SSH-2.0-OpenSSH_9.2\r\n", 21, 0, "not HTTP");
-  assert_error("hello", 5, 0, "it begins \"hello\"");
-  assert_error("\x00\x01", 2, 0, "\\x00\\x01");
+  assert_error (tls, sizeof tls - 1, 0, "not HTTP");
+  assert_error ("SSH-2.0-OpenSSH_9.2\r\n", 21, 0, "not HTTP");
+  assert_error ("hello", 5, 0, "it begins \"hello\"");
+  assert_error ("\x00\x01", 2, 0, "\\x00\\x01");
 }
 
 static void
-a_prefix_of_http_waits(void **state)
+a_prefix_of_http_waits (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
   struct ping_answer a;
-  (void)state;
-  assert_int_equal(parse("HTT", 3, 0, PING_MAX_BODY, &a, &err), 0);
+  (void) state;
+  assert_int_equal (parse ("HTT", 3, 0, PING_MAX_BODY, &a, &err), 0);
 }
 
 static void
-closed_connections(void **state)
+closed_connections (void **state)
 {
   const char *half_head = "HTTP/1.1 200 OK\r\nContent-Le";
   const char *half_body = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nOK123";
   const char *half_chunks = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nOK\r\n";
-  (void)state;
+  (void) state;
 
-  assert_error("", 0, 1, "without an answer");
-  assert_error(half_head, strlen(half_head), 1, "in the middle of the answer's head");
-  assert_error(half_body, strlen(half_body), 1, "after 5 of 10 body bytes");
-  assert_error(half_chunks, strlen(half_chunks), 1, "in the middle of a chunked answer");
+  assert_error ("", 0, 1, "without an answer");
+  assert_error (half_head, strlen (half_head), 1, "in the middle of the answer's head");
+  assert_error (half_body, strlen (half_body), 1, "after 5 of 10 body bytes");
+  assert_error (half_chunks, strlen (half_chunks), 1, "in the middle of a chunked answer");
 }
 
 static void
-malformed_heads(void **state)
+malformed_heads (void **state)
 {
   static const char *const bad[] = {
     "HTTP/1.1 200 OK\r\n Folded: yes\r\n\r\n",
@@ -221,53 +221,53 @@ malformed_heads(void **state)
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nOKX\r\n",
   };
-  (void)state;
+  (void) state;
 
-  for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-    assert_error(bad[i], strlen(bad[i]), 0, "");
+  for (size_t i = 0; i < ARRAY_SIZE (bad); i++)
+    assert_error (bad[i], strlen (bad[i]), 0, "");
 }
 
 static void
-interim_answers_are_refused(void **state)
+interim_answers_are_refused (void **state)
 {
   const char *text = "HTTP/1.1 100 Continue\r\n\r\n";
-  (void)state;
-  assert_error(text, strlen(text), 0, "interim");
+  (void) state;
+  assert_error (text, strlen (text), 0, "interim");
 }
 
 static void
-judge(void **state)
+judge (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
-  (void)state;
+  (void) state;
 
-  assert_int_equal(ping_judge(200, "OK", 2, 0, &err), 0);
-  assert_int_equal(ping_judge(200, "OK\n", 3, 0, &err), -1);
-  assert_non_null(strstr(err->msg, "unexpected body (3 bytes)"));
-  assert_int_equal(ping_judge(200, "ok", 2, 0, &err), -1);
-  assert_int_equal(ping_judge(404, "OK", 2, 0, &err), -1);
-  assert_non_null(strstr(err->msg, "HTTP 404"));
-  assert_int_equal(ping_judge(200, NULL, 0, 1, &err), -1);
-  assert_non_null(strstr(err->msg, "larger than"));
+  assert_int_equal (ping_judge (200, "OK", 2, 0, &err), 0);
+  assert_int_equal (ping_judge (200, "OK\n", 3, 0, &err), -1);
+  assert_non_null (strstr (err->msg, "unexpected body (3 bytes)"));
+  assert_int_equal (ping_judge (200, "ok", 2, 0, &err), -1);
+  assert_int_equal (ping_judge (404, "OK", 2, 0, &err), -1);
+  assert_non_null (strstr (err->msg, "HTTP 404"));
+  assert_int_equal (ping_judge (200, NULL, 0, 1, &err), -1);
+  assert_non_null (strstr (err->msg, "larger than"));
 }
 
 int
-main(void)
+main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(a_ping_answer),
-    cmocka_unit_test(every_prefix_asks_for_more),
-    cmocka_unit_test(chunked_is_decoded),
-    cmocka_unit_test(body_until_close),
-    cmocka_unit_test(too_large_bodies_are_not_read),
-    cmocka_unit_test(error_answers_keep_status_and_body),
-    cmocka_unit_test(no_content),
-    cmocka_unit_test(not_http_is_said_at_once),
-    cmocka_unit_test(a_prefix_of_http_waits),
-    cmocka_unit_test(closed_connections),
-    cmocka_unit_test(malformed_heads),
-    cmocka_unit_test(interim_answers_are_refused),
-    cmocka_unit_test(judge),
+    cmocka_unit_test (a_ping_answer),
+    cmocka_unit_test (every_prefix_asks_for_more),
+    cmocka_unit_test (chunked_is_decoded),
+    cmocka_unit_test (body_until_close),
+    cmocka_unit_test (too_large_bodies_are_not_read),
+    cmocka_unit_test (error_answers_keep_status_and_body),
+    cmocka_unit_test (no_content),
+    cmocka_unit_test (not_http_is_said_at_once),
+    cmocka_unit_test (a_prefix_of_http_waits),
+    cmocka_unit_test (closed_connections),
+    cmocka_unit_test (malformed_heads),
+    cmocka_unit_test (interim_answers_are_refused),
+    cmocka_unit_test (judge),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests (tests, NULL, NULL);
 }
