@@ -77,10 +77,8 @@ live_judge (const struct live_facts *f, char **note)
   *note = NULL;
   if (f->ping == PING_OK)
     return 0;
-  /* An engine that answers HTTP at all is not hung: restarting it would kill
-   * the job's containers and help nothing; readiness reports the rest. */
-  if (f->ping == PING_BAD_ANSWER)
-    return verdict (0, note, "alive, but not ready: %s", f->ping_error);
+  /* Anything but "OK" counts as no answer: in front of podman the
+   * sidecar's gateway answers 503 itself when podman is gone. */
   if (f->status == NULL)
     return verdict (1, note, "not alive: %s; %s", f->ping_error, f->status_error);
   return judge_with_status (f, note);

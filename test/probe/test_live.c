@@ -50,12 +50,21 @@ answering_engine_is_alive_without_a_word (void **state)
 }
 
 static void
-an_engine_that_answers_badly_is_not_hung (void **state)
+an_error_answer_is_no_answer (void **state)
 {
-  struct live_facts f
-      = { .ping = PING_BAD_ANSWER, .ping_error = "/_ping answered HTTP 500", .now_ms = NOW };
+  /* The sidecar's gateway answers 503 itself when podman is gone. */
+  struct podsock_status s = status_of (PODSOCK_STATE_RUNNING, NOW - 5000, 0);
+  struct live_facts f = { .ping = PING_BAD_ANSWER,
+                          .ping_error = "/_ping answered HTTP 503: podsock gateway: no engine",
+                          .status_error = "no status file at /x",
+                          .now_ms = NOW };
   (void) state;
-  expect (&f, 0, "alive, but not ready: /_ping answered HTTP 500");
+
+  expect (&f, 1, "not alive: /_ping answered HTTP 503: podsock gateway: no engine; no status");
+  f.status = &s;
+  expect (&f, 1, "(the sidecar reports the engine running, pid 7)");
+  s = status_of (PODSOCK_STATE_RESTARTING, NOW, NOW + 1000);
+  expect (&f, 0, "alive: the sidecar is restarting the engine");
 }
 
 static void
@@ -174,7 +183,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (answering_engine_is_alive_without_a_word),
-    cmocka_unit_test (an_engine_that_answers_badly_is_not_hung),
+    cmocka_unit_test (an_error_answer_is_no_answer),
     cmocka_unit_test (no_answer_and_no_status_file),
     cmocka_unit_test (hung_while_running),
     cmocka_unit_test (refused_while_running),
