@@ -28,7 +28,7 @@ out=$("$TOP/test/podsim/podsim" --pod-dir "$pod" --keep --log "$WORK/sidecar.log
 	--copy-in "$WORK/job.sh:job.sh" -- sh job.sh 2>&1) ||
 	fail "the job failed: $out
 sidecar log: $(tail -n 30 "$WORK/sidecar.log")"
-cd "$pod/builds/demo"
+cd "$pod/builds/demo" || fail "no results in $pod/builds/demo"
 
 for m in ready live wait status status-json; do
 	[ "$(cat "$m.rc")" = 0 ] || fail "podsock-probe $m exited $(cat "$m.rc"): $(cat ./*.err)"

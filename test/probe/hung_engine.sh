@@ -8,13 +8,13 @@ command -v podman >/dev/null || fail "podman is missing: run scripts/bootstrap"
 getent passwd "$PODSOCK_USER" >/dev/null || fail "no user $PODSOCK_USER: run scripts/bootstrap"
 
 # At pod level, as root: stop podman when the job asks, continue it later.
-# pgrep here sees only this pod's processes (its own PID namespace).
+# Rootless podman is two processes (the second re-executed inside the user
+# namespace serves the API): stop both, by pid.  pgrep here sees only this
+# pod's processes (its own PID namespace).
 hook='d=/builds/demo
 while [ ! -e $d/stop-engine ]; do sleep 0.1; done
-# Rootless podman re-executes itself in its user namespace: stop both the
-# outer process and the inner one that serves.
 pids=$(pgrep -f "^podman system service")
-kill -STOP $pids && touch $d/engine-stopped
+kill -STOP $pids && echo "$pids" >$d/engine-stopped
 while [ ! -e $d/cont-engine ]; do sleep 0.1; done
 kill -CONT $pids || true
 touch $d/engine-continued'
@@ -51,7 +51,7 @@ out=$("$TOP/test/podsim/podsim" --pod-dir "$pod" --keep --log "$WORK/sidecar.log
 	--copy-in "$WORK/job.sh:job.sh" -- sh job.sh 2>&1) ||
 	fail "the job failed: $out
 sidecar log: $(tail -n 30 "$WORK/sidecar.log")"
-cd "$pod/builds/demo"
+cd "$pod/builds/demo" || fail "no results in $pod/builds/demo"
 
 check() { # FILE_PREFIX WANT_RC TEXT
 	local rc err
@@ -69,7 +69,7 @@ check live-running 1 "engine does not answer (hung?) though the sidecar reports 
 check live-restarting 0 "alive: the sidecar is restarting the engine"
 if [ -e live-sidecar.rc ]; then
 	echo "the sidecar's own status file: $(cat sidecar-status.json)"
-	check live-sidecar 1 "not alive"
+	check live-sidecar 1 "engine does not answer (hung?) though the sidecar reports it running"
 fi
 check wait 0 "ready after"
 [ "$(cat live-after.rc)" = 0 ] || fail "live after SIGCONT: $(cat live-after.err)"
