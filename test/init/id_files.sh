@@ -10,9 +10,8 @@ need_podman
 need_images
 uid=1000680000
 ! getent passwd "$uid" >/dev/null || skip "uid $uid has a passwd entry on this machine"
-PODSIM_NEXT=$TOP/test/init/podsim-next
 
-out=$(PODSIM_BIN=$BIN "$PODSIM_NEXT" --pod-dir "$WORK/pod" --log "$WORK/sidecar.log" --pod-uid "$uid" \
+out=$(PODSIM_BIN=$BIN "$PODSIM" --pod-dir "$WORK/pod" --log "$WORK/sidecar.log" --pod-uid "$uid" \
 	--copy-in "$IMAGES/busybox.tar:busybox.tar" -- sh -c '
 	docker import busybox.tar t/bb >/dev/null
 	docker run --rm --network host --user 1234 -v "$CI_PROJECT_DIR:/w" t/bb \

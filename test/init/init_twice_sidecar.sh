@@ -5,9 +5,8 @@
 need_root
 need_podman
 need_images
-PODSIM_NEXT=$TOP/test/init/podsim-next
 
-out=$(PODSIM_BIN=$BIN "$PODSIM_NEXT" --pod-dir "$WORK/pod" --keep --log "$WORK/sidecar.log" --init-twice \
+out=$(PODSIM_BIN=$BIN "$PODSIM" --pod-dir "$WORK/pod" --keep --log "$WORK/sidecar.log" --init-twice \
 	--copy-in "$IMAGES/busybox.tar:busybox.tar" -- sh -c '
 	docker import busybox.tar t/bb >/dev/null &&
 	docker run --rm --network host -v "$CI_PROJECT_DIR:/w" t/bb sh -c "echo twice > /w/t.txt" &&

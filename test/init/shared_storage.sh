@@ -8,7 +8,6 @@
 need_root
 need_podman
 need_images
-PODSIM_NEXT=$TOP/test/init/podsim-next
 vol=$WORK/vol
 mkdir -p "$vol"
 chown "0:$FS_GID" "$vol" # a volume with the pod's fsGroup, as the kubelet makes it
@@ -22,7 +21,7 @@ done
 docker images --format "{{.Repository}}" | sort | tr "\n" " "; echo'
 
 pod() { # NAME TAG
-	PODSIM_BIN=$BIN "$PODSIM_NEXT" --pod-dir "$WORK/$1" --log "$WORK/$1.log" --pod-name "$1" \
+	PODSIM_BIN=$BIN "$PODSIM" --pod-dir "$WORK/$1" --log "$WORK/$1.log" --pod-name "$1" \
 		--storage-dir "$vol" --init-env PODSOCK_STORAGE_SHARED=true --job-env "TAG=$2" \
 		--copy-in "$IMAGES/busybox.tar:busybox.tar" -- sh -c "$job" >"$WORK/$1.out" 2>&1
 }
@@ -55,7 +54,7 @@ ok "the shared image store is readable by every pod"
 
 # pod-a again (a restarted pod with the same name): its graphroot is reused,
 # the image is still there without an import.
-out=$(PODSIM_BIN=$BIN "$PODSIM_NEXT" --pod-dir "$WORK/pod-a2" --log "$WORK/pod-a2.log" --pod-name pod-a \
+out=$(PODSIM_BIN=$BIN "$PODSIM" --pod-dir "$WORK/pod-a2" --log "$WORK/pod-a2.log" --pod-name pod-a \
 	--storage-dir "$vol" -- sh -c 'docker images --format "{{.Repository}}"; docker run --rm --network host t/aaa echo reused' 2>&1) ||
 	fail "pod-a again failed: $out"
 assert_contains "$out" "shared_image_store=/var/lib/podsock/storage/shared" "the shared mode is found without a flag"
