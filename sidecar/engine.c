@@ -39,6 +39,9 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
                 "[engine]\n"
                 "cgroup_manager = \"cgroupfs\"\n"
                 "events_logger = \"file\"\n"
+                /* Root of a pod's user namespace (hostUsers: false) would
+                 * use /run/libpod, not writable in a pod. */
+                "tmp_dir = \"%s/libpod/tmp\"\n"
                 "runtime = \"crun\"\n",
                 r->network_host ? "netns = \"host\"\n" : "netns = \"slirp4netns\"\n",
                 r->cgroups_enabled ? "enabled" : "disabled",
@@ -49,7 +52,7 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
                 /* Under the filter crun cannot create a session keyring
                  * (keyctl is denied): "create keyring: Operation not
                  * permitted".  Containers then share the engine's. */
-                e->seccomp.filter ? "keyring = false\n" : "")
+                e->seccomp.filter ? "keyring = false\n" : "", e->run_dir)
       < 0)
     return podsock_error_make (err, errno, "asprintf");
   return fs_write_file_atomic (e->containers_conf, text, err);
@@ -219,6 +222,8 @@ engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *er
   if (path_in (&confdir, e->run_dir, "podsock", err) < 0
       || fs_mkdir_p (confdir, 0700, err) < 0)
     return -1;
+  if (asprintf (&e->runtime_root, "root=%s/crun", e->run_dir) < 0)
+    return podsock_error_make (err, errno, "asprintf");
   if (path_in (&e->containers_conf, confdir, "containers.conf", err) < 0
       || path_in (&e->storage_conf, confdir, "storage.conf", err) < 0)
     return -1;
@@ -253,8 +258,11 @@ set_engine_rlimits (const struct podsock_config *c)
 static void __attribute__ ((noreturn))
 exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_mask)
 {
+  /* crun keeps its state in /run/crun when it runs as root (root of a
+   * hostUsers: false pod), not writable in a pod; rootless it uses
+   * XDG_RUNTIME_DIR/crun, the same directory. */
   char listen_pid[32], *argv[] = { (char *) e->opts->podman, "system", "service", "--time=0",
-                                   NULL };
+                                   "--runtime-flag", e->runtime_root, NULL };
   size_t n = 0;
   int devnull, lfd, ofd;
 
@@ -357,6 +365,7 @@ engine_release (struct engine *e)
   free (e->seccomp_profile);
   if (e->seccomp.filter)
     seccomp_prepared_free (&e->seccomp);
+  free (e->runtime_root);
   free (e->containers_conf);
   free (e->storage_conf);
   free (e->home);
