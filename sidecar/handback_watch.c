@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_TRACKED 256
@@ -83,6 +86,23 @@ on_start (struct watch *w, const char *id)
   cJSON_Delete (c);
 }
 
+/* Root of the pod's user namespace runs containers without a namespace of
+ * their own: what container root or a container user wrote belongs to that
+ * ID of the pod, and the job may run as another.  Everything in the tree
+ * goes to the owner of its top, the job's project directory. */
+static int
+handback_to_owner (const char *dir, struct handback_report *r, podsock_error_t *err)
+{
+  struct stat st;
+  struct handback_spec spec = { dir, 0, UINT32_MAX - 1, 0, 0, 1 };
+
+  if (stat (dir, &st) < 0)
+    return podsock_error_make (err, errno, "stat %s", dir);
+  spec.to_uid = st.st_uid;
+  spec.to_gid = st.st_gid;
+  return handback_tree (&spec, r, err);
+}
+
 static void
 on_died (struct watch *w, const char *id)
 {
@@ -96,8 +116,10 @@ on_died (struct watch *w, const char *id)
       cleanup_error podsock_error_t err = NULL;
       struct handback_report r = { 0 };
       char chowned[24], failed[24];
-      if (handback_pause_pid (w->p->run_dir, &pause_pid, &err) < 0
-          || handback_in_userns (pause_pid, t->sources[i], 1, &r, &err) < 0)
+      if (w->p->root_in_userns ? handback_to_owner (t->sources[i], &r, &err) < 0
+                               : (handback_pause_pid (w->p->run_dir, &pause_pid, &err) < 0
+                                  || handback_in_userns (pause_pid, t->sources[i], 1, &r, &err)
+                                         < 0))
         log_warn ("hand-back of %s: %s", t->sources[i], err->msg);
       else if (r.chowned || r.failed)
         {

@@ -15,6 +15,8 @@ struct handback_watch_params
   const char *api_socket;
   const char *run_dir;    /* podman's XDG_RUNTIME_DIR: its pause process */
   const char *builds_dir; /* only bind sources below this are handed back */
+  int root_in_userns;     /* root of the pod's user namespace (hostUsers: false):
+                           * no pause process; the tree goes to its owner */
 };
 
 /* Starts the watcher child; it reconnects when the engine restarts and runs

@@ -282,7 +282,8 @@ main (int argc, char **argv)
   {
     struct handback_watch_params hp = { .api_socket = engine.api_socket,
                                         .run_dir = engine.run_dir,
-                                        .builds_dir = opts.cfg.builds_dir };
+                                        .builds_dir = opts.cfg.builds_dir,
+                                        .root_in_userns = report.root_in_userns };
     if (opts.cfg.handback && handback_watch_start (&hp, &child_mask) < 0)
       log_warn ("cannot start the ownership hand-back watcher: %m; files that nested non-root "
                 "users write under %s stay theirs",
