@@ -47,6 +47,29 @@ path_join (char *out, size_t size, const char *a, const char *b, const char *c,
 }
 
 int
+storagedir_mode_parse (const char *what, const char *value, enum storagedir_mode *out,
+                       podsock_error_t *err)
+{
+  static const struct
+  {
+    const char *name;
+    enum storagedir_mode mode;
+  } modes[] = { { "auto", STORAGEDIR_AUTO },
+                { "true", STORAGEDIR_SHARED },
+                { "false", STORAGEDIR_PRIVATE },
+                { "writer", STORAGEDIR_WRITER } };
+
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+    if (strcmp (value, modes[i].name) == 0)
+      {
+        *out = modes[i].mode;
+        return 0;
+      }
+  return podsock_error_make (err, 0, "%s: '%s' is not one of auto, true, false, writer", what,
+                             value);
+}
+
+int
 storagedir_layout (const char *storage, enum storagedir_mode mode, const char *pod_id,
                    struct storagedir_layout *out, podsock_error_t *err)
 {
@@ -58,6 +81,12 @@ storagedir_layout (const char *storage, enum storagedir_mode mode, const char *p
     return podsock_error_make (err, 0, "storage directory '%s' must be an absolute path", storage);
   if (path_join (shared, sizeof shared, storage, "shared", "", err) < 0)
     return -1;
+  if (mode == STORAGEDIR_WRITER)
+    {
+      out->shared = out->writer = 1;
+      memcpy (out->graphroot, shared, sizeof shared);
+      return path_join (out->lock, sizeof out->lock, storage, "shared.lock", "", err);
+    }
   out->shared = mode == STORAGEDIR_SHARED
                 || (mode == STORAGEDIR_AUTO && lstat (shared, &st) == 0 && S_ISDIR (st.st_mode));
   if (!out->shared)
@@ -243,6 +272,19 @@ storagedir_prepare (const struct storagedir_layout *l, const char *storage,
     }
   if (path_join (pods, sizeof pods, storage, "pods", "", err) < 0)
     return -1;
+  if (l->writer)
+    {
+      if (!lock_is_free (l->lock))
+        return podsock_error_make (err, EBUSY,
+                                   "another pod writes the shared image store %s (%s is held): "
+                                   "run one writer pod at a time",
+                                   l->graphroot, l->lock);
+      /* 0755 for the readers; own_dir's exact mode drops an fsGroup's
+       * setgid bit, which breaks native overlay. */
+      if (own_dir (l->graphroot, 0755, &r->created, err) < 0 || own_dir (pods, 0700, NULL, err) < 0)
+        return podsock_error_prefix (err, "shared image store");
+      return 0;
+    }
   if (own_dir (l->imagestore, 0755, NULL, err) < 0 || own_dir (pods, 0700, NULL, err) < 0)
     return podsock_error_prefix (err, "shared storage volume");
   if (move_stale_pods (l, storage, r, err) < 0)
@@ -267,6 +309,11 @@ storagedir_hold_lock (const struct storagedir_layout *l, podsock_error_t *err)
     {
       int e = errno;
       close (fd);
+      if (l->writer)
+        return podsock_error_make (err, e,
+                                   "lock %s: another pod writes the shared image store; run one "
+                                   "writer pod at a time",
+                                   l->lock);
       return podsock_error_make (err, e,
                                  "lock %s: another pod with the same name uses this graphroot; "
                                  "give each pod its own POD_NAME",

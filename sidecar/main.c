@@ -80,19 +80,27 @@ drop_capabilities (const struct sidecar_options *opts)
 /* The graphroot inside the storage volume, found as podsock-init found it:
  * the volume itself when it is ours, a directory of ours inside a volume
  * root the kubelet owns, or this pod's own directory on a shared volume
- * (whose images in STORAGE/shared podman then reads as well). */
+ * (whose images in STORAGE/shared podman then reads as well), or the shared
+ * image store itself in the writer pod (PODSOCK_STORAGE_SHARED=writer, set
+ * on init and sidecar alike).  Only "writer" changes the sidecar's answer:
+ * "true" made STORAGE/shared, which "auto" finds. */
 static int
 find_graphroot (struct sidecar_options *opts, struct storagedir_layout *layout, int *lock_fd,
                 podsock_error_t *err)
 {
   char host[256] = "";
-  const char *pod = getenv ("POD_NAME");
+  const char *pod = getenv ("POD_NAME"), *shared = getenv ("PODSOCK_STORAGE_SHARED");
+  enum storagedir_mode mode = STORAGEDIR_AUTO;
 
+  if (shared && *shared && storagedir_mode_parse ("PODSOCK_STORAGE_SHARED", shared, &mode, err) < 0)
+    return -1;
+  if (mode != STORAGEDIR_WRITER)
+    mode = STORAGEDIR_AUTO;
   if (pod == NULL || *pod == '\0')
     pod = getenv ("HOSTNAME");
   if ((pod == NULL || *pod == '\0') && gethostname (host, sizeof host - 1) == 0)
     pod = host;
-  if (storagedir_layout (opts->storage_dir, STORAGEDIR_AUTO, pod ? pod : "", layout, err) < 0)
+  if (storagedir_layout (opts->storage_dir, mode, pod ? pod : "", layout, err) < 0)
     return -1;
   if (layout->shared)
     {
@@ -100,7 +108,8 @@ find_graphroot (struct sidecar_options *opts, struct storagedir_layout *layout, 
       if (*lock_fd < 0)
         return -1;
       podsock_log_fields (PODSOCK_LOG_INFO, "shared storage volume", "graphroot",
-                          layout->graphroot, "image_store", layout->imagestore, NULL);
+                          layout->graphroot, "image_store",
+                          layout->writer ? "this graphroot (writer)" : layout->imagestore, NULL);
     }
   opts->storage_dir = layout->graphroot;
   return 0;
@@ -252,7 +261,7 @@ main (int argc, char **argv)
       podsock_error_prefix (&err, "storage");
       return fail_unbind (&opts, &engine, &err);
     }
-  engine.image_store = layout.shared ? layout.imagestore : NULL;
+  engine.image_store = layout.shared && !layout.writer ? layout.imagestore : NULL;
   if (engine_prepare_dirs (&engine, &opts, &err) < 0)
     return fail_unbind (&opts, &engine, &err);
   detect (&report, &opts);

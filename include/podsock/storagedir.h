@@ -9,6 +9,10 @@
  *                       additionalimagestores = ["STORAGE/shared"]
  *                       STORAGE/pods/POD_ID.lock  held (flock) while the pod runs
  *                       STORAGE/trash/            graphroots of dead pods, to delete
+ *   shared, writer:     graphroot = STORAGE/shared   (the image store itself, 0755)
+ *                       STORAGE/shared.lock        held (flock) while the writer runs:
+ *                       one writer at a time; what it pulls, loads or builds
+ *                       is what the other pods see
  * A volume is shared when STORAGE/shared exists (init creates it when asked
  * with --storage-shared), so the sidecar finds the mode without a flag: it
  * calls storagedir_layout() with the same arguments as init and gets the same
@@ -25,6 +29,7 @@ enum storagedir_mode
   STORAGEDIR_AUTO, /* shared when STORAGE/shared exists */
   STORAGEDIR_PRIVATE,
   STORAGEDIR_SHARED,
+  STORAGEDIR_WRITER, /* the pod that fills STORAGE/shared */
 };
 
 #define STORAGEDIR_POD_ID_MAX 253
@@ -32,6 +37,7 @@ enum storagedir_mode
 struct storagedir_layout
 {
   int shared;
+  int writer;            /* graphroot is the shared image store */
   char graphroot[4096];
   char imagestore[4096]; /* "" when not shared */
   char lock[4096];       /* "" when not shared */
@@ -47,6 +53,11 @@ struct storagedir_report
 /* The pod id from a pod name (POD_NAME or HOSTNAME): a DNS subdomain,
  * lowercase letters, digits, '-' and '.', 1 to 253 characters. */
 int storagedir_check_pod_id (const char *id, podsock_error_t *err);
+
+/* "auto", "true", "false" or "writer" (PODSOCK_STORAGE_SHARED), for init
+ * and sidecar alike; what names the value in the error. */
+int storagedir_mode_parse (const char *what, const char *value, enum storagedir_mode *out,
+                           podsock_error_t *err);
 
 /* Computes the layout (no file-system change but the check for
  * STORAGE/shared in STORAGEDIR_AUTO mode).  pod_id may be NULL when the

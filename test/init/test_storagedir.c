@@ -131,6 +131,75 @@ shared_volume (void **state)
   assert_string_equal (again.graphroot, b.graphroot);
 }
 
+/* The writer pod: its graphroot is the shared image store, one at a time. */
+static void
+writer_volume (void **state)
+{
+  struct storagedir_layout w, reader;
+  struct storagedir_report r;
+  podsock_error_t err = NULL;
+  enum storagedir_mode mode;
+  char path[256];
+  struct stat st;
+  int fd;
+  (void) state;
+  assert_int_equal (storagedir_mode_parse ("X", "writer", &mode, &err), 0);
+  assert_int_equal (mode, STORAGEDIR_WRITER);
+  assert_int_equal (storagedir_mode_parse ("X", "auto", &mode, &err), 0);
+  assert_int_equal (mode, STORAGEDIR_AUTO);
+  assert_int_equal (storagedir_mode_parse ("PODSOCK_STORAGE_SHARED", "yes", &mode, &err), -1);
+  assert_string_equal (err->msg,
+                       "PODSOCK_STORAGE_SHARED: 'yes' is not one of auto, true, false, writer");
+  podsock_error_free (&err);
+
+  /* No pod name needed: the writer's graphroot is STORAGE/shared. */
+  assert_int_equal (storagedir_layout (vol, STORAGEDIR_WRITER, NULL, &w, &err), 0);
+  assert_true (w.shared && w.writer);
+  snprintf (path, sizeof path, "%s/shared", vol);
+  assert_string_equal (w.graphroot, path);
+  assert_string_equal (w.imagestore, "");
+  snprintf (path, sizeof path, "%s/shared.lock", vol);
+  assert_string_equal (w.lock, path);
+  /* An fsGroup volume: the store must not inherit the setgid bit. */
+  assert_int_equal (chmod (vol, 02777), 0);
+  assert_int_equal (storagedir_prepare (&w, vol, &r, &err), 0);
+  assert_true (r.created);
+  assert_int_equal (stat (w.graphroot, &st), 0);
+  assert_int_equal (st.st_mode & 07777, 0755);
+  /* Readers find the store and read it beside their own graphroots. */
+  assert_int_equal (storagedir_layout (vol, STORAGEDIR_AUTO, "pod-r", &reader, &err), 0);
+  assert_true (reader.shared && !reader.writer);
+  assert_string_equal (reader.imagestore, w.graphroot);
+  /* A second writer while the first runs: init and sidecar refuse it. */
+  fd = storagedir_hold_lock (&w, &err);
+  assert_true (fd > 0);
+  if (fork () == 0)
+    {
+      podsock_error_t e2 = NULL;
+      int ok = storagedir_hold_lock (&w, &e2) < 0 && strstr (e2->msg, "one writer pod at a time");
+      _exit (ok ? 0 : 1);
+    }
+  {
+    int st2;
+    wait (&st2);
+    assert_int_equal (WEXITSTATUS (st2), 0);
+  }
+  if (fork () == 0)
+    {
+      podsock_error_t e2 = NULL;
+      int ok = storagedir_prepare (&w, vol, &r, &e2) < 0 && strstr (e2->msg, "another pod writes");
+      _exit (ok ? 0 : 1);
+    }
+  {
+    int st2;
+    wait (&st2);
+    assert_int_equal (WEXITSTATUS (st2), 0);
+  }
+  close (fd);
+  assert_int_equal (storagedir_prepare (&w, vol, &r, &err), 0);
+  assert_false (r.created);
+}
+
 static void
 refuses_foreign_directory (void **state)
 {
@@ -172,6 +241,7 @@ main (void)
     cmocka_unit_test (pod_ids),
     cmocka_unit_test_setup_teardown (private_volume, setup, teardown),
     cmocka_unit_test_setup_teardown (shared_volume, setup, teardown),
+    cmocka_unit_test_setup_teardown (writer_volume, setup, teardown),
     cmocka_unit_test_setup_teardown (refuses_foreign_directory, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
