@@ -268,6 +268,14 @@ exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_m
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   sigprocmask (SIG_SETMASK, child_mask, NULL);
+  /* Into the engine's cgroup leaf, where its limits are (sidecar/cgroup.h). */
+  if (e->cgroup_procs)
+    {
+      int cfd = open (e->cgroup_procs, O_WRONLY | O_CLOEXEC);
+      if (cfd < 0 || write (cfd, "0", 1) != 1)
+        _exit (125);
+      close (cfd);
+    }
   set_engine_rlimits (&e->opts->cfg);
   /* Move everything above fd 3 first, so that the dup2s below cannot
    * clobber each other whatever numbers the fds had. */

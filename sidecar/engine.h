@@ -23,6 +23,7 @@ struct engine
   const char *image_store; /* a shared read-only image store, NULL when none */
   pid_t pid;             /* podman's pid, 0 when not running */
   char *seccomp_profile; /* for nested containers, NULL when off */
+  const char *cgroup_procs; /* the engine leaf's cgroup.procs (sidecar/cgroup.h), or NULL */
   char *runtime_root;    /* "root=RUN_DIR/crun": crun's state, for --runtime-flag */
   struct seccomp_prepared seccomp; /* installed on podman itself when possible */
   int out_fd;            /* read end of podman's stdout+stderr */

@@ -1,5 +1,6 @@
 /* podsock-sidecar: PID 1 of the engine container.  An outline of steps, each
  * in its own file: options, signals, socket, engine, supervision. */
+#include "cgroup.h"
 #include "detect.h"
 #include "engine.h"
 #include "handback_watch.h"
@@ -84,6 +85,42 @@ drop_capabilities (const struct sidecar_options *opts)
  * image store itself in the writer pod (PODSOCK_STORAGE_SHARED=writer, set
  * on init and sidecar alike).  Only "writer" changes the sidecar's answer:
  * "true" made STORAGE/shared, which "auto" finds. */
+/* engine.memoryMax and engine.pidsMax, in a cgroup subtree of the engine's
+ * own when the pod's cgroup is delegated.  Nested containers then run
+ * without cgroups of their own, inside that subtree, so that the limits hold
+ * them too.  Never fatal: without limits podman runs as before. */
+static void
+setup_engine_cgroup (struct engine_cgroup *cg, struct engine *engine, struct detect_report *r,
+                     const struct podsock_config *cfg)
+{
+  cleanup_error podsock_error_t err = NULL;
+
+  if (cfg->engine_memory_max_bytes == 0 && cfg->engine_pids_max == 0)
+    return;
+  if (!r->cgroup_delegated)
+    {
+      podsock_log_fields (PODSOCK_LOG_WARN, "engine limits not applied", "settings",
+                          "engine.memoryMax, engine.pidsMax", "reason",
+                          "the pod's cgroup is not delegated (cgroup.subtree_control not "
+                          "writable); the container's own resources.limits still hold podman",
+                          NULL);
+      return;
+    }
+  if (engine_cgroup_setup (cg, "/sys/fs/cgroup", r->cgroup_path, cfg, &err) < 0)
+    {
+      log_warn ("engine cgroup: %s; podman runs without cgroup limits of its own", err->msg);
+      engine_cgroup_release (cg);
+      return;
+    }
+  engine->cgroup_procs = cg->procs;
+  if (cg->memory_applied || cg->pids_applied)
+    {
+      r->cgroups_enabled = 0;
+      log_info ("nested containers run without cgroups of their own, inside the engine's "
+                "subtree, so that its limits hold them");
+    }
+}
+
 static int
 find_graphroot (struct sidecar_options *opts, struct storagedir_layout *layout, int *lock_fd,
                 podsock_error_t *err)
@@ -204,6 +241,7 @@ main (int argc, char **argv)
   enum sidecar_parse_result parsed;
   struct engine engine = { .out_fd = -1 };
   struct detect_report report;
+  struct engine_cgroup cgroup = { 0 };
   struct gateway *gateway = NULL;
   struct storagedir_layout layout;
   cleanup_close int lock_fd = -1;
@@ -275,6 +313,7 @@ main (int argc, char **argv)
                           report.why_not);
       return fail_unbind (&opts, &engine, &err);
     }
+  setup_engine_cgroup (&cgroup, &engine, &report, &opts.cfg);
   drop_capabilities (&opts);
   engine_fd = listen_fd;
   if (opts.cfg.gateway
@@ -332,6 +371,7 @@ main (int argc, char **argv)
   /* No socket that nobody serves: clients get ENOENT, not a hang. */
   unlink (opts.socket_path);
   engine_release (&engine);
+  engine_cgroup_release (&cgroup);
   log_info ("exiting with status %d", status);
   sidecar_options_free (&opts);
   return status;
