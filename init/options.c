@@ -1,8 +1,8 @@
 #include "options.h"
 
+#include <podsock/cmdline.h>
 #include <podsock/parse.h>
 #include <podsock/util.h>
-#include <podsock/version.h>
 
 #include <getopt.h>
 #include <grp.h>
@@ -245,7 +245,7 @@ int
 init_options_parse (int argc, char **argv, struct init_options *o, podsock_error_t *err)
 {
   char what[64];
-  int c, idx;
+  int c, idx, r;
 
   set_defaults (o);
   if (parse_env (o, err) < 0)
@@ -254,26 +254,16 @@ init_options_parse (int argc, char **argv, struct init_options *o, podsock_error
   optind = 1;
   while ((c = getopt_long (argc, argv, ":hV", long_options, &idx)) != -1)
     {
-      switch (c)
-        {
-        case 'h':
-          fputs (usage_text, stdout);
-          return 0;
-        case 'V':
-          printf ("podsock-init %s\n", PODSOCK_VERSION);
-          return 0;
-        case ':':
-          return podsock_error_make (err, 0, "option '%s' needs a value (try --help)",
-                                     argv[optind - 1]);
-        case '?':
-          return podsock_error_make (err, 0, "unknown option '%s' (try --help)", argv[optind - 1]);
-        default:
-          snprintf (what, sizeof what, "--%s", long_options[idx].name);
-          if (set_option (o, c, what, optarg, err) < 0)
-            return -1;
-        }
+      r = cmdline_common_option (c, argv, "podsock-init", usage_text, err);
+      if (r < 0)
+        return -1;
+      if (r == CMDLINE_EXIT)
+        return 0;
+      snprintf (what, sizeof what, "--%s", long_options[idx].name);
+      if (set_option (o, c, what, optarg, err) < 0)
+        return -1;
     }
-  if (optind < argc)
-    return podsock_error_make (err, 0, "unexpected argument '%s' (try --help)", argv[optind]);
+  if (cmdline_no_more_args (argc, argv, optind, err) < 0)
+    return -1;
   return 1;
 }

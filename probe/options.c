@@ -1,8 +1,8 @@
 #include "options.h"
 
+#include <podsock/cmdline.h>
 #include <podsock/parse.h>
 #include <podsock/status.h>
-#include <podsock/version.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -184,7 +184,7 @@ probe_options_parse (int argc, char **argv, struct probe_options *o,
                      enum probe_parse_result *result, podsock_error_t *err)
 {
   const char *timeout = NULL, *socket_flag = NULL, *status_flag = NULL;
-  int c;
+  int c, r;
 
   memset (o, 0, sizeof *o);
   *result = PROBE_PARSE_RUN;
@@ -193,6 +193,14 @@ probe_options_parse (int argc, char **argv, struct probe_options *o,
   /* GNU getopt permutes: the mode word may stand before or after options. */
   while ((c = getopt_long (argc, argv, ":s:t:qhV", long_options, NULL)) != -1)
     {
+      r = cmdline_common_option (c, argv, "podsock-probe", usage_text, err);
+      if (r < 0)
+        return -1;
+      if (r == CMDLINE_EXIT)
+        {
+          *result = PROBE_PARSE_EXIT_OK;
+          return 0;
+        }
       switch (c)
         {
         case 's':
@@ -210,19 +218,8 @@ probe_options_parse (int argc, char **argv, struct probe_options *o,
         case OPT_JSON:
           o->json = 1;
           break;
-        case 'h':
-          fputs (usage_text, stdout);
-          *result = PROBE_PARSE_EXIT_OK;
-          return 0;
-        case 'V':
-          printf ("podsock-probe %s\n", PODSOCK_VERSION);
-          *result = PROBE_PARSE_EXIT_OK;
-          return 0;
-        case ':':
-          return podsock_error_make (err, 0, "option '%s' needs a value (try --help)",
-                                     argv[optind - 1]);
-        default:
-          return podsock_error_make (err, 0, "unknown option '%s' (try --help)", argv[optind - 1]);
+        default: /* getopt_long returns nothing else */
+          abort ();
         }
     }
   if (optind < argc)
@@ -230,9 +227,8 @@ probe_options_parse (int argc, char **argv, struct probe_options *o,
       if (parse_mode_word (argv[optind], &o->mode) < 0)
         return podsock_error_make (
             err, 0, "unknown mode '%s' (ready, live, wait or status; try --help)", argv[optind]);
-      if (optind + 1 < argc)
-        return podsock_error_make (err, 0, "unexpected argument '%s' (try --help)",
-                                   argv[optind + 1]);
+      if (cmdline_no_more_args (argc, argv, optind + 1, err) < 0)
+        return -1;
     }
   return finish (o, timeout, socket_flag, status_flag, err);
 }

@@ -2,8 +2,8 @@
  * (lib/config.c); flags are shortcuts for `--set SECTION.KEY=VALUE`. */
 #include "options.h"
 
+#include <podsock/cmdline.h>
 #include <podsock/util.h>
-#include <podsock/version.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -146,27 +146,22 @@ static int
 scan_actions (int argc, char **argv, struct sidecar_options *o, enum sidecar_parse_result *result,
               int *print_config, podsock_error_t *err)
 {
-  int c;
+  int c, r;
 
   opterr = 0;
   optind = 1;
   while ((c = getopt_long (argc, argv, short_options, long_options, NULL)) != -1)
     {
+      r = cmdline_common_option (c, argv, "podsock-sidecar", usage_text, err);
+      if (r < 0)
+        return -1;
+      if (r == CMDLINE_EXIT)
+        {
+          *result = SIDECAR_PARSE_EXIT_OK;
+          return 0;
+        }
       switch (c)
         {
-        case 'h':
-          fputs (usage_text, stdout);
-          *result = SIDECAR_PARSE_EXIT_OK;
-          return 0;
-        case 'V':
-          printf ("podsock-sidecar %s\n", PODSOCK_VERSION);
-          *result = SIDECAR_PARSE_EXIT_OK;
-          return 0;
-        case ':':
-          return podsock_error_make (err, 0, "option '%s' needs a value (try --help)",
-                                     argv[optind - 1]);
-        case '?':
-          return podsock_error_make (err, 0, "unknown option '%s' (try --help)", argv[optind - 1]);
         case 'c':
           if (*optarg == '\0')
             return podsock_error_make (err, 0, "--config: the file name is empty; give a path");
@@ -182,9 +177,7 @@ scan_actions (int argc, char **argv, struct sidecar_options *o, enum sidecar_par
           break;
         }
     }
-  if (optind < argc)
-    return podsock_error_make (err, 0, "unexpected argument '%s' (try --help)", argv[optind]);
-  return 0;
+  return cmdline_no_more_args (argc, argv, optind, err);
 }
 
 /* Second pass, after the file and the environment: the flags win. */
