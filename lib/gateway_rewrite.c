@@ -1,24 +1,16 @@
 /* The gateway's rewrites of Docker API JSON: what a pod without
  * /dev/net/tun needs (host networking, ports reported as mapped to
  * themselves) and default limits.  docs/gateway.md documents each one. */
+#include <podsock/cjson.h>
 #include <podsock/gateway_rewrite.h>
 #include <podsock/http.h>
 #include <podsock/log.h>
 #include <podsock/util.h>
 
-#include <cjson/cJSON.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-
-static void
-cleanup_cjsonp (cJSON **p)
-{
-  if (*p)
-    cJSON_Delete (*p);
-}
-#define cleanup_cjson __attribute__ ((cleanup (cleanup_cjsonp)))
 
 /* The path as the engine's router sees it: query cut off, %XX decoded,
  * empty and "." segments dropped, ".." resolved. */

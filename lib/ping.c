@@ -16,20 +16,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Room for chunk-size lines on top of the body: raw bytes past
  * header + body + this are refused rather than buffered. */
 #define CHUNK_OVERHEAD_MAX 65536
-
-static long
-mono_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* The first max bytes of an answer, printable, for messages. */
 static void
@@ -260,7 +251,7 @@ connect_by (const char *path, long deadline, long timeout_ms, podsock_error_t *e
     return podsock_error_make (err, errno, "socket");
   for (;;)
     {
-      long left = deadline - mono_ms ();
+      long left = deadline - monotonic_now_ms ();
       if (left <= 0)
         break;
       if (connect_once (fd, &addr, left < CONNECT_SLICE_MS ? left : CONNECT_SLICE_MS) == 0)
@@ -323,7 +314,7 @@ wait_readable (int fd, long deadline, podsock_error_t *err)
   for (;;)
     {
       struct pollfd p = { .fd = fd, .events = POLLIN };
-      long left = deadline - mono_ms ();
+      long left = deadline - monotonic_now_ms ();
       int r;
 
       if (left <= 0)
@@ -392,7 +383,7 @@ ping_request (const char *socket_path, const char *path, long timeout_ms, size_t
   memset (out, 0, sizeof *out);
   if (timeout_ms < 1)
     timeout_ms = 1; /* SO_SNDTIMEO and poll read 0 as "forever" */
-  deadline = mono_ms () + timeout_ms;
+  deadline = monotonic_now_ms () + timeout_ms;
   fd = connect_by (socket_path, deadline, timeout_ms, err);
   if (fd < 0)
     return fd;

@@ -4,8 +4,8 @@
 #include <podsock/seccomp.h>
 #include <podsock/fs.h>
 #include <podsock/util.h>
+#include <podsock/cjson.h>
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
@@ -69,13 +69,6 @@ cleanup_seccomp_ctx (scmp_filter_ctx *ctx)
     seccomp_release (*ctx);
 }
 #define cleanup_seccomp __attribute__ ((cleanup (cleanup_seccomp_ctx)))
-
-static inline void
-cleanup_cjsonp (cJSON **j)
-{
-  cJSON_Delete (*j);
-}
-#define cleanup_cjson __attribute__ ((cleanup (cleanup_cjsonp)))
 
 const char *const *
 seccomp_deny_list (size_t *n)

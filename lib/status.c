@@ -1,8 +1,8 @@
+#include <podsock/cjson.h>
 #include <podsock/fs.h>
 #include <podsock/status.h>
 #include <podsock/util.h>
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +11,6 @@
 
 /* Doubles hold integers exactly up to 2^53: enough for epoch ms and bytes. */
 #define JSON_INT_MAX 9007199254740992.0
-
-static inline void
-cleanup_cjsonp (cJSON **p)
-{
-  cJSON_Delete (*p);
-}
-#define cleanup_cjson __attribute__ ((cleanup (cleanup_cjsonp)))
 
 static const char *const state_names[] = {
   [PODSOCK_STATE_STARTING] = "starting",     [PODSOCK_STATE_RUNNING] = "running",

@@ -10,19 +10,10 @@
 #include <podsock/util.h>
 
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 /* How often `wait` asks again. */
 #define WAIT_INTERVAL_MS 100
-
-static long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int
 run_ready (const struct probe_options *o)
@@ -40,20 +31,20 @@ run_ready (const struct probe_options *o)
 static int
 run_wait (const struct probe_options *o)
 {
-  long start = now_ms (), deadline = start + o->timeout_ms, last_report = start;
+  long start = monotonic_now_ms (), deadline = start + o->timeout_ms, last_report = start;
   cleanup_error podsock_error_t err = NULL;
 
   for (;;)
     {
-      long now = now_ms (), left = deadline - now;
+      long now = monotonic_now_ms (), left = deadline - now;
       if (ping_engine (o->socket_path, left < 1000 ? (left > 0 ? left : 1) : 1000, &err) == 0)
         {
           if (!o->quiet)
             fprintf (stderr, "podsock-probe: engine at %s ready after %ld ms\n", o->socket_path,
-                     now_ms () - start);
+                     monotonic_now_ms () - start);
           return 0;
         }
-      now = now_ms ();
+      now = monotonic_now_ms ();
       if (now >= deadline)
         {
           fprintf (stderr, "podsock-probe: not ready after %ld ms: %s\n", now - start, err->msg);

@@ -2,20 +2,13 @@
  * /containers/json, and the sidecar's status file. */
 #include "report.h"
 
+#include <podsock/cjson.h>
 #include <podsock/ping.h>
 #include <podsock/util.h>
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-static inline void
-cleanup_cjsonp (cJSON **p)
-{
-  cJSON_Delete (*p);
-}
-#define cleanup_cjson __attribute__ ((cleanup (cleanup_cjsonp)))
 
 void
 report_init (struct engine_report *r)
@@ -169,14 +162,6 @@ report_parse_containers (const char *json, size_t len, struct engine_report *r,
   return 0;
 }
 
-static long
-mono_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* An engine's error answer, on one line, for messages. */
 static void
 one_line (const char *s, char *out, size_t size)
@@ -217,11 +202,11 @@ ask (const struct probe_options *o, const char *path, answer_parser parse, struc
 static int
 ask_engine (const struct probe_options *o, struct engine_report *r, podsock_error_t *err)
 {
-  long start = mono_ms ();
+  long start = monotonic_now_ms ();
 
   if (ping_engine (o->socket_path, o->timeout_ms, err) < 0)
     return -1;
-  r->ping_ms = mono_ms () - start;
+  r->ping_ms = monotonic_now_ms () - start;
   if (ask (o, "/version", report_parse_version, r, err) < 0
       || ask (o, "/info", report_parse_info, r, err) < 0
       || ask (o, "/containers/json", report_parse_containers, r, err) < 0)

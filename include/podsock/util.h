@@ -1,10 +1,12 @@
-/* Small helpers every podsock binary uses: cleanup attributes, EINTR loops. */
+/* Small helpers every podsock binary uses: cleanup attributes, EINTR loops,
+ * the monotonic clock. */
 #ifndef PODSOCK_UTIL_H
 #define PODSOCK_UTIL_H
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef TEMP_FAILURE_RETRY
@@ -63,6 +65,16 @@ steal_fd (int *fd)
   int r = *fd;
   *fd = -1;
   return r;
+}
+
+/* Milliseconds on CLOCK_MONOTONIC: for deadlines and durations, which a
+ * change of the wall clock must not move. */
+static inline long
+monotonic_now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 #endif
