@@ -311,14 +311,36 @@ bad_values (void **state)
                 "t.yaml:1:14: log.level: the value contains a NUL character; remove it");
 }
 
+struct parse_case
+{
+  const char *text;
+  uint64_t want;
+};
+
+/* parse takes each of good to its value and refuses each of bad; unit
+ * follows the values in messages. */
+static void
+check_parser (int (*parse) (const char *, uint64_t *), const char *unit,
+              const struct parse_case *good, size_t n_good, const char *const *bad, size_t n_bad)
+{
+  uint64_t v;
+
+  for (size_t i = 0; i < n_good; i++)
+    {
+      if (parse (good[i].text, &v) < 0)
+        fail_msg ("'%s' rejected", good[i].text);
+      if (v != good[i].want)
+        fail_msg ("'%s' gave %llu%s", good[i].text, (unsigned long long) v, unit);
+    }
+  for (size_t i = 0; i < n_bad; i++)
+    if (parse (bad[i], &v) == 0)
+      fail_msg ("'%s' accepted as %llu%s", bad[i], (unsigned long long) v, unit);
+}
+
 static void
 sizes (void **state)
 {
-  static const struct
-  {
-    const char *text;
-    uint64_t want;
-  } good[] = {
+  static const struct parse_case good[] = {
     { "0", 0 },
     { "1000", 1000 },
     { "1k", 1000 },
@@ -334,45 +356,23 @@ sizes (void **state)
   static const char *const bad[]
       = { "",    "G",  "1.Gi", ".5Gi", "1GB", "1gi", "1 Gi", "-1", "16Ei", "18446744073709551616",
           "1e3", "1m", "1K" };
-  uint64_t v;
   (void) state;
-  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-    {
-      if (config_parse_size (good[i].text, &v) < 0)
-        fail_msg ("'%s' rejected", good[i].text);
-      if (v != good[i].want)
-        fail_msg ("'%s' gave %llu", good[i].text, (unsigned long long) v);
-    }
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-    if (config_parse_size (bad[i], &v) == 0)
-      fail_msg ("'%s' accepted as %llu", bad[i], (unsigned long long) v);
+  check_parser (config_parse_size, "", good, sizeof good / sizeof good[0], bad,
+                sizeof bad / sizeof bad[0]);
 }
 
 static void
 durations (void **state)
 {
-  static const struct
-  {
-    const char *text;
-    uint64_t want_ms;
-  } good[] = {
+  static const struct parse_case good[] = {
     { "0", 0 },       { "30", 30000 },   { "30s", 30000 },   { "2m", 120000 },
     { "500ms", 500 }, { "1h", 3600000 }, { "1m30s", 90000 }, { "1s500ms", 1500 },
   };
   static const char *const bad[]
       = { "", "s", "1.5s", "10x", "-1s", "1 s", "1d", "m5", "99999999999999999999s" };
-  uint64_t v;
   (void) state;
-  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-    {
-      if (config_parse_duration_ms (good[i].text, &v) < 0)
-        fail_msg ("'%s' rejected", good[i].text);
-      if (v != good[i].want_ms)
-        fail_msg ("'%s' gave %llu ms", good[i].text, (unsigned long long) v);
-    }
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-    if (config_parse_duration_ms (bad[i], &v) == 0)
-      fail_msg ("'%s' accepted as %llu ms", bad[i], (unsigned long long) v);
+  check_parser (config_parse_duration_ms, " ms", good, sizeof good / sizeof good[0], bad,
+                sizeof bad / sizeof bad[0]);
 }
 
 static void

@@ -86,10 +86,14 @@ static void
 network_rewrite (void **state)
 {
   struct gateway_options o = { .rewrite_network = 1, .allow_privileged = 1 };
-  const char *modes[] = { "{\"Image\":\"x\"}", "{\"HostConfig\":{\"NetworkMode\":\"default\"}}",
-                          "{\"HostConfig\":{\"NetworkMode\":\"bridge\"},\"NetworkingConfig\":"
-                          "{\"EndpointsConfig\":{\"bridge\":{}}}}",
-                          "{\"HostConfig\":{\"NetworkMode\":\"\"}}" };
+  const char *modes[] = {
+    "{\"Image\":\"x\"}",
+    "{\"HostConfig\":{\"NetworkMode\":\"default\"}}",
+    /* One request over two literals: bridge, and an endpoint on it to drop. */
+    ("{\"HostConfig\":{\"NetworkMode\":\"bridge\"},"
+     "\"NetworkingConfig\":{\"EndpointsConfig\":{\"bridge\":{}}}}"),
+    "{\"HostConfig\":{\"NetworkMode\":\"\"}}",
+  };
   int status;
   char *msg = NULL;
   (void) state;

@@ -68,6 +68,17 @@ spec_for (unsigned uid, unsigned gid, char *paths[5])
                                 "/home/podsock", uid,      gid,      100000,   65536 };
 }
 
+/* The files idfiles_write reads: the image's passwd and group, and the
+ * user namespace's maps. */
+static void
+put_inputs (const char *passwd, const char *group, const char *uid_map, const char *gid_map)
+{
+  put ("passwd.in", passwd);
+  put ("group.in", group);
+  put ("uid_map", uid_map);
+  put ("gid_map", gid_map);
+}
+
 static const char image_passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
                                    "podman:x:1000:1000::/home/podman:/bin/sh";
 static const char image_group[] = "root:x:0:\npodman:x:1000:\n";
@@ -81,10 +92,8 @@ adds_entry_for_unknown_uid (void **state)
   podsock_error_t err = NULL;
   struct idfiles_spec s = spec_for (1000680000, 0, p);
   (void) state;
-  put ("passwd.in", image_passwd);
-  put ("group.in", image_group);
-  put ("uid_map", "         0          0 4294967295\n");
-  put ("gid_map", "         0          0 4294967295\n");
+  put_inputs (image_passwd, image_group, "         0          0 4294967295\n",
+              "         0          0 4294967295\n");
   assert_int_equal (idfiles_write (&s, &r, &err), 0);
   assert_string_equal (r.user, "podsock");
   assert_true (r.user_added);
@@ -112,10 +121,7 @@ keeps_existing_entry_and_is_idempotent (void **state)
   podsock_error_t err = NULL;
   struct idfiles_spec s = spec_for (1000, 1000, p);
   (void) state;
-  put ("passwd.in", image_passwd);
-  put ("group.in", image_group);
-  put ("uid_map", "0 200000 65536\n");
-  put ("gid_map", "0 200000 65536\n");
+  put_inputs (image_passwd, image_group, "0 200000 65536\n", "0 200000 65536\n");
   assert_int_equal (idfiles_write (&s, &r, &err), 0);
   assert_string_equal (r.user, "podman");
   assert_false (r.user_added);
@@ -140,10 +146,8 @@ name_taken_by_another_uid (void **state)
   podsock_error_t err = NULL;
   struct idfiles_spec s = spec_for (1234, 1234, p);
   (void) state;
-  put ("passwd.in", "podsock:x:1500:1500::/home/podsock:/bin/sh\n");
-  put ("group.in", "podsock:x:1500:\n");
-  put ("uid_map", "0 0 4294967295\n");
-  put ("gid_map", "0 0 4294967295\n");
+  put_inputs ("podsock:x:1500:1500::/home/podsock:/bin/sh\n", "podsock:x:1500:\n",
+              "0 0 4294967295\n", "0 0 4294967295\n");
   assert_int_equal (idfiles_write (&s, &r, &err), 0);
   assert_string_equal (r.user, "podsock-1234");
   assert_string_equal (r.group, "podsock-1234");
@@ -159,10 +163,7 @@ bad_map_is_an_error (void **state)
   podsock_error_t err = NULL;
   struct idfiles_spec s = spec_for (0, 0, p);
   (void) state;
-  put ("passwd.in", image_passwd);
-  put ("group.in", image_group);
-  put ("uid_map", "0 0 x\n");
-  put ("gid_map", "0 0 1\n");
+  put_inputs (image_passwd, image_group, "0 0 x\n", "0 0 1\n");
   assert_int_equal (idfiles_write (&s, &r, &err), -1);
   assert_non_null (strstr (err->msg, "uid_map line 1"));
   podsock_error_free (&err);

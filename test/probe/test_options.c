@@ -211,23 +211,27 @@ help_and_version_exit_ok (void **state)
 static void
 durations (void **state)
 {
-  long ms = -1;
+  static const struct
+  {
+    const char *text;
+    long default_unit_ms;
+    long want_ms;
+  } good[] = {
+    { "250", 1, 250 }, { "3", 1000, 3000 },         { "3s", 1, 3000 },         { "40ms", 1000, 40 },
+    { "1", 1, 1 },     { "86400000", 1, 86400000 }, { "86400s", 1, 86400000 },
+  };
+  long ms;
   (void) state;
 
-  assert_int_equal (probe_parse_duration ("250", 1, &ms), 0);
-  assert_int_equal (ms, 250);
-  assert_int_equal (probe_parse_duration ("3", 1000, &ms), 0);
-  assert_int_equal (ms, 3000);
-  assert_int_equal (probe_parse_duration ("3s", 1, &ms), 0);
-  assert_int_equal (ms, 3000);
-  assert_int_equal (probe_parse_duration ("40ms", 1000, &ms), 0);
-  assert_int_equal (ms, 40);
-  assert_int_equal (probe_parse_duration ("1", 1, &ms), 0);
-  assert_int_equal (ms, 1);
-  assert_int_equal (probe_parse_duration ("86400000", 1, &ms), 0);
-  assert_int_equal (ms, 86400000);
-  assert_int_equal (probe_parse_duration ("86400s", 1, &ms), 0);
-  assert_int_equal (ms, 86400000);
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    {
+      ms = -1;
+      if (probe_parse_duration (good[i].text, good[i].default_unit_ms, &ms) < 0)
+        fail_msg ("'%s' (bare numbers in %ld ms) rejected", good[i].text, good[i].default_unit_ms);
+      if (ms != good[i].want_ms)
+        fail_msg ("'%s' (bare numbers in %ld ms) gave %ld ms, want %ld", good[i].text,
+                  good[i].default_unit_ms, ms, good[i].want_ms);
+    }
 }
 
 static void
