@@ -4,9 +4,8 @@
 # running.
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v podman >/dev/null || fail "podman is missing: run scripts/bootstrap"
-getent passwd "$PODSOCK_USER" >/dev/null || fail "no user $PODSOCK_USER: run scripts/bootstrap"
-"$TOP/scripts/make-test-images" "$BUILD/images" >/dev/null
+need_podman
+need_images
 
 cat >"$WORK/job.sh" <<'JOB'
 #!/bin/sh
@@ -23,12 +22,7 @@ docker rm -f sleeper >/dev/null
 exit 0
 JOB
 
-pod=$WORK/pod
-out=$("$TOP/test/podsim/podsim" --pod-dir "$pod" --keep --log "$WORK/sidecar.log" --copy-in "$BUILD/images/busybox.tar:busybox.tar" \
-	--copy-in "$WORK/job.sh:job.sh" -- sh job.sh 2>&1) ||
-	fail "the job failed: $out
-sidecar log: $(tail -n 30 "$WORK/sidecar.log")"
-cd "$pod/builds/demo" || fail "no results in $pod/builds/demo"
+run_podsim_job --copy-in "$IMAGES/busybox.tar:busybox.tar"
 
 for m in ready live wait status status-json; do
 	[ "$(cat "$m.rc")" = 0 ] || fail "podsock-probe $m exited $(cat "$m.rc"): $(cat ./*.err)"
@@ -55,5 +49,4 @@ if [ -e sidecar-status.json ]; then
 else
 	echo "note: the sidecar wrote no /run/podsock/status.json; disk use comes from there"
 fi
-cd /
-rm -rf --one-file-system "$pod" 2>/dev/null || rm -rf --one-file-system "$pod" || true
+remove_pod

@@ -4,8 +4,7 @@
 # the sidecar says it restarts it; after SIGCONT, wait sees it again.
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v podman >/dev/null || fail "podman is missing: run scripts/bootstrap"
-getent passwd "$PODSOCK_USER" >/dev/null || fail "no user $PODSOCK_USER: run scripts/bootstrap"
+need_podman
 
 # At pod level, as root: stop podman when the job asks, continue it later.
 # Rootless podman is two processes (the second re-executed inside the user
@@ -46,12 +45,7 @@ podsock-probe live 2>live-after.err; echo $? >live-after.rc
 exit 0
 JOB
 
-pod=$WORK/pod
-out=$("$TOP/test/podsim/podsim" --pod-dir "$pod" --keep --log "$WORK/sidecar.log" --pod-hook "$hook" \
-	--copy-in "$WORK/job.sh:job.sh" -- sh job.sh 2>&1) ||
-	fail "the job failed: $out
-sidecar log: $(tail -n 30 "$WORK/sidecar.log")"
-cd "$pod/builds/demo" || fail "no results in $pod/builds/demo"
+run_podsim_job --pod-hook "$hook"
 
 check() { # FILE_PREFIX WANT_RC TEXT
 	local rc err
@@ -74,5 +68,4 @@ fi
 check wait 0 "ready after"
 [ "$(cat live-after.rc)" = 0 ] || fail "live after SIGCONT: $(cat live-after.err)"
 ok "after SIGCONT the engine is ready and alive again"
-cd /
-rm -rf --one-file-system "$pod" 2>/dev/null || rm -rf --one-file-system "$pod" || true
+remove_pod

@@ -1,22 +1,17 @@
 # shellcheck shell=bash
-# Shared by podsock-probe's shell tests: where things are, a fake server to
-# start and stop, and a way to run the probe and look at what it did.  Each
-# test exits 0 (pass), 1 (fail) or 77 (skip, with the reason on stdout).
-set -euo pipefail
-
-TOP=${PODSOCK_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BIN=${PODSOCK_BIN:-$TOP/build/bin}
-BUILD=${PODSOCK_BUILD:-$TOP/build}
+# Shared by podsock-probe's shell tests: a fake server to start and stop, a
+# way to run the probe and look at what it did, and a podsim pod to run a job
+# in.  Where things are, WORK, skip, fail, ok and need_* come from the
+# integration tests' lib.sh.  Each test exits 0 (pass), 1 (fail) or 77 (skip,
+# with the reason on stdout).
+# shellcheck source=../integration/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 PROBE=$BIN/podsock-probe
 FAKE=$BUILD/test-bin/probe-fakeserver
-export PODSIM_BIN=$BIN
-# shellcheck source=../../scripts/lib/users.sh
-. "$TOP/scripts/lib/users.sh"
 
 # The probe reads these; a test sets what it means to.
 unset DOCKER_HOST PODSOCK_SOCKET PODSOCK_STATUS_FILE
 
-WORK=$(mktemp -d /tmp/podsock-probe-test.XXXXXX)
 chmod 0755 "$WORK" # other users (the permission test) must reach the socket
 SOCK=$WORK/engine.sock
 FAKE_PID=""
@@ -27,22 +22,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-ok() {
-	echo "ok: $*"
-}
-
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (it runs the probe as another user)"
+}
+
+# run_podsim_job [PODSIM OPTIONS...]: runs $WORK/job.sh as the job of a
+# podsim pod in $WORK/pod, kept afterwards, and changes into the job's build
+# directory, where the job leaves its results.  remove_pod removes the pod.
+run_podsim_job() {
+	local out
+	out=$("$PODSIM" --pod-dir "$WORK/pod" --keep --log "$WORK/sidecar.log" "$@" \
+		--copy-in "$WORK/job.sh:job.sh" -- sh job.sh 2>&1) ||
+		fail "the job failed: $out
+sidecar log: $(tail -n 30 "$WORK/sidecar.log")"
+	cd "$WORK/pod/builds/demo" || fail "no results in $WORK/pod/builds/demo"
+}
+
+remove_pod() {
+	cd /
+	rm -rf --one-file-system "$WORK/pod" 2>/dev/null || rm -rf --one-file-system "$WORK/pod" || true
 }
 
 # start_fake MODE [FAKESERVER OPTIONS]: serves $SOCK until stop_fake.
