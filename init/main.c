@@ -119,8 +119,11 @@ prepare_storage (const struct init_options *o, podsock_error_t *err)
   snprintf (moved, sizeof moved, "%d", r.stale_moved);
   snprintf (live, sizeof live, "%d", r.stale_live);
   podsock_log_fields (PODSOCK_LOG_INFO, "storage ready", "graphroot", l.graphroot,
-                      "shared_image_store", l.shared ? l.imagestore : "none", "created",
-                      r.created ? "true" : "false", "dead_pods_moved_to_trash", moved,
+                      "shared_image_store",
+                      l.writer   ? "this graphroot (writer)"
+                      : l.shared ? l.imagestore
+                                 : "none",
+                      "created", r.created ? "true" : "false", "dead_pods_moved_to_trash", moved,
                       "other_live_pods", live, NULL);
   return 0;
 }

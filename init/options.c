@@ -31,8 +31,9 @@ static const char usage_text[]
       "                          /var/lib/podsock/storage)\n"
       "  --storage-shared        the volume is a cache shared by several pods: each gets its\n"
       "                          own graphroot below DIR/pods and reads DIR/shared\n"
-      "                          (PODSOCK_STORAGE_SHARED=auto|true|false, default auto: shared\n"
-      "                          when DIR/shared exists)\n"
+      "                          (PODSOCK_STORAGE_SHARED=auto|true|false|writer, default auto:\n"
+      "                          shared when DIR/shared exists; writer: this pod's graphroot\n"
+      "                          is DIR/shared, the store the others read)\n"
       "  --pod-id ID             this pod's name (PODSOCK_POD_ID, else POD_NAME, else HOSTNAME)\n"
       "  --builds DIR            the runner's builds directory (PODSOCK_BUILDS_DIR, default\n"
       "                          /builds): warn when it is not a volume here\n"
@@ -133,15 +134,7 @@ set_subids (struct init_options *o, const char *what, const char *v, podsock_err
 static int
 set_storage_shared (struct init_options *o, const char *what, const char *v, podsock_error_t *err)
 {
-  if (strcmp (v, "auto") == 0)
-    o->storage_mode = STORAGEDIR_AUTO;
-  else if (strcmp (v, "true") == 0 || strcmp (v, "1") == 0)
-    o->storage_mode = STORAGEDIR_SHARED;
-  else if (strcmp (v, "false") == 0 || strcmp (v, "0") == 0)
-    o->storage_mode = STORAGEDIR_PRIVATE;
-  else
-    return podsock_error_make (err, 0, "%s: '%s' is not auto, true or false", what, v);
-  return 0;
+  return storagedir_mode_parse (what, v, &o->storage_mode, err);
 }
 
 static int

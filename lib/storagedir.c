@@ -56,7 +56,9 @@ storagedir_mode_parse (const char *what, const char *value, enum storagedir_mode
     enum storagedir_mode mode;
   } modes[] = { { "auto", STORAGEDIR_AUTO },
                 { "true", STORAGEDIR_SHARED },
+                { "1", STORAGEDIR_SHARED },
                 { "false", STORAGEDIR_PRIVATE },
+                { "0", STORAGEDIR_PRIVATE },
                 { "writer", STORAGEDIR_WRITER } };
 
   for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)

@@ -21,7 +21,7 @@ usage "is not START:COUNT" "--subids without a count" "$INIT" --subids 100000
 usage "is not START:COUNT" "--subids starting at 0" "$INIT" --subids 0:65536
 usage "is not START:COUNT" "--subids past 2^32" "$INIT" --subids 4294967000:65536
 usage "PODSOCK_SUBIDS: '1:x' is not START:COUNT" "PODSOCK_SUBIDS checked too" env PODSOCK_SUBIDS=1:x "$INIT"
-usage "PODSOCK_STORAGE_SHARED: 'maybe' is not auto, true or false" "PODSOCK_STORAGE_SHARED" \
+usage "PODSOCK_STORAGE_SHARED: 'maybe' is not one of auto, true, false, writer" "PODSOCK_STORAGE_SHARED" \
 	env PODSOCK_STORAGE_SHARED=maybe "$INIT"
 usage "POD_NAME: pod id 'Bad_Name'" "a POD_NAME that is no pod name" env POD_NAME=Bad_Name "$INIT"
 usage "--pod-id: pod id '../x'" "a pod id with a path in it" "$INIT" --pod-id ../x
