@@ -64,10 +64,10 @@ struct supervisor
   long engine_gone_ms; /* when podman exited for good, 0 while it runs */
   int socket_lost;     /* the clients' socket was removed or replaced */
   long last_round_ms;  /* when the last watchdog round started */
-  int term_sent;     /* podman got SIGTERM */
+  int term_sent;       /* podman got SIGTERM */
   long window_start_ms;
   unsigned window_restarts;
-  char out[8192];  /* podman's output not yet logged (a partial line) */
+  char out[8192]; /* podman's output not yet logged (a partial line) */
   size_t out_len;
 };
 
@@ -291,8 +291,7 @@ start_stopper (struct supervisor *s)
     cleanup_error podsock_error_t err = NULL;
     int n;
     sigprocmask (SIG_SETMASK, s->p->child_mask, NULL);
-    n = api_stop_all (s->engine->api_socket, stop_seconds,
-                      (long) s->grace_seconds * 750, &err);
+    n = api_stop_all (s->engine->api_socket, stop_seconds, (long) s->grace_seconds * 750, &err);
     if (n < 0)
       log_warn ("stopping containers through the API: %s", err->msg);
     else if (n > 0)
@@ -511,8 +510,8 @@ finish_watchdog_round (struct supervisor *s)
         {
           s->last_prune_ms = realtime_ms ();
           podsock_log_fields (PODSOCK_LOG_INFO, "disk watchdog pruned storage", "used_before",
-                              before, "used_after", after, "limit", limit, "images_removed",
-                              images, "containers_removed", containers, NULL);
+                              before, "used_after", after, "limit", limit, "images_removed", images,
+                              "containers_removed", containers, NULL);
         }
       else
         podsock_log_fields (PODSOCK_LOG_DEBUG, "disk use", "used", after, "limit", limit, NULL);
@@ -557,8 +556,9 @@ running (const struct supervisor *s)
 int
 supervise_run (struct engine *e, const struct supervise_params *p)
 {
-  struct supervisor s = { .engine = e, .p = p, .sigfd = p->sigfd,
-                          .grace_seconds = p->grace_seconds, .exit_status = -1 };
+  struct supervisor s = {
+    .engine = e, .p = p, .sigfd = p->sigfd, .grace_seconds = p->grace_seconds, .exit_status = -1
+  };
   cleanup_close int epfd = epoll_create1 (EPOLL_CLOEXEC);
   cleanup_close int timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
   cleanup_close int restartfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -589,9 +589,31 @@ supervise_run (struct engine *e, const struct supervise_params *p)
   }
   publish (&s, PODSOCK_STATE_RUNNING, NULL);
   fcntl (e->out_fd, F_SETFL, O_NONBLOCK);
-  if (add_fd (epfd, p->sigfd) < 0 || add_fd (epfd, timerfd) < 0 || add_fd (epfd, restartfd) < 0
-      || add_fd (epfd, e->out_fd) < 0)
-    log_error ("supervisor: epoll_ctl: %m");
+  /* Without its signals the sidecar would ignore the kubelet's SIGTERM and
+   * never reap: give up at once, naming the fd, rather than run deaf. */
+  {
+    const struct
+    {
+      int fd;
+      const char *what;
+    } fds[] = { { p->sigfd, "signalfd" },
+                { timerfd, "shutdown timer" },
+                { restartfd, "restart timer" },
+                { e->out_fd, "podman's output pipe" } };
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+      if (add_fd (epfd, fds[i].fd) < 0)
+        {
+          struct stat st;
+          log_error ("supervisor: cannot poll the %s (fd %d, %s): %m; stopping podman", fds[i].what,
+                     fds[i].fd,
+                     fstat (fds[i].fd, &st) < 0 ? "closed"
+                     : S_ISREG (st.st_mode)     ? "a regular file"
+                     : S_ISFIFO (st.st_mode)    ? "a pipe"
+                                                : "another kind of file");
+          kill (e->pid, SIGKILL);
+          return 1;
+        }
+  }
   /* A SIGCHLD may have come before the signalfd was polled. */
   reap_children (&s);
 
