@@ -1,9 +1,9 @@
 #include "live.h"
+#include "statusfile.h"
 
 #include <podsock/ping.h>
 #include <podsock/util.h>
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -89,7 +89,7 @@ live_run (const struct probe_options *o)
 {
   cleanup_error podsock_error_t ping_err = NULL;
   cleanup_error podsock_error_t status_err = NULL;
-  cleanup_free char *note = NULL, *missing = NULL;
+  cleanup_free char *note = NULL;
   struct live_facts f = { .ping = PING_OK };
   struct podsock_status st;
   int rc;
@@ -99,11 +99,8 @@ live_run (const struct probe_options *o)
     {
       f.ping_error = ping_err->msg;
       f.now_ms = status_now_ms ();
-      if (status_read (o->status_path, &st, &status_err) == 0)
+      if (probe_status_read (o->status_path, &st, &status_err) == 0)
         f.status = &st;
-      else if (status_err->status == ENOENT
-               && asprintf (&missing, "no status file at %s", o->status_path) >= 0)
-        f.status_error = missing;
       else
         f.status_error = status_err->msg;
     }

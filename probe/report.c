@@ -1,6 +1,7 @@
 /* The status mode's facts: the engine's answers to /version, /info and
  * /containers/json, and the sidecar's status file. */
 #include "report.h"
+#include "statusfile.h"
 
 #include <podsock/cjson.h>
 #include <podsock/ping.h>
@@ -232,7 +233,6 @@ int
 report_run (const struct probe_options *o)
 {
   cleanup_error podsock_error_t engine_err = NULL, status_err = NULL;
-  cleanup_free char *missing = NULL;
   struct report_facts f = { .socket_path = o->socket_path };
   struct engine_report r;
   struct podsock_status st;
@@ -242,11 +242,8 @@ report_run (const struct probe_options *o)
   engine_ok = ask_engine (o, &r, &engine_err) == 0;
   f.engine = engine_ok ? &r : NULL;
   f.engine_error = engine_ok ? NULL : engine_err->msg;
-  if (status_read (o->status_path, &st, &status_err) == 0)
+  if (probe_status_read (o->status_path, &st, &status_err) == 0)
     f.status = &st;
-  else if (status_err->status == ENOENT
-           && asprintf (&missing, "no status file at %s", o->status_path) >= 0)
-    f.status_error = missing;
   else
     f.status_error = status_err->msg;
   f.now_ms = status_now_ms ();
