@@ -85,14 +85,6 @@ write_all (int fd, const char *p, size_t n)
   return 0;
 }
 
-static long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 enum
 {
   READ_EOF = 0,
@@ -413,14 +405,14 @@ engine_probe (struct conn *c, int timeout_ms)
   static const char ping[] = "GET /_ping HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n";
   cleanup_error podsock_error_t err = NULL;
   struct http_message m;
-  long deadline = now_ms () + timeout_ms;
+  long deadline = monotonic_now_ms () + timeout_ms;
   int r;
 
   if (write_all (c->engine.fd, ping, sizeof ping - 1) < 0)
     return -1;
   while ((r = http_parse_response (c->engine.buf, c->engine.len, false, &m, &err)) == 0)
     {
-      long left = deadline - now_ms ();
+      long left = deadline - monotonic_now_ms ();
       if (left <= 0 || read_more (&c->engine, (int) left, -1) <= 0)
         return -1;
     }
@@ -428,7 +420,7 @@ engine_probe (struct conn *c, int timeout_ms)
     return -1;
   consume (&c->engine, m.head_len);
   struct sink discard = { .fd = -1, .buf = (char[64]){ 0 }, .cap = 64 };
-  if (pump_body (&c->engine, &m, &discard, (int) (deadline - now_ms ()), -1) < 0)
+  if (pump_body (&c->engine, &m, &discard, (int) (deadline - monotonic_now_ms ()), -1) < 0)
     return -1;
   if (!m.keep_alive)
     engine_close (c);
@@ -455,7 +447,7 @@ engine_try (struct conn *c, long deadline)
   engine_set_fd (c, fd);
   if (atomic_load (&c->g->engine_alive))
     return 0;
-  long left = deadline - now_ms ();
+  long left = deadline - monotonic_now_ms ();
   if (engine_probe (c, left > 0 ? (int) left : 0) < 0)
     {
       engine_close (c);
@@ -472,7 +464,7 @@ engine_try (struct conn *c, long deadline)
 static int
 engine_connect (struct conn *c, char **why)
 {
-  long deadline = now_ms () + (long) c->g->o.wait_seconds * 1000;
+  long deadline = monotonic_now_ms () + (long) c->g->o.wait_seconds * 1000;
 
   if (c->engine.fd >= 0)
     {
@@ -503,7 +495,7 @@ engine_connect (struct conn *c, char **why)
         }
       if (engine_try (c, deadline) == 0)
         return 0;
-      if (now_ms () >= deadline)
+      if (monotonic_now_ms () >= deadline)
         break;
       struct timespec ts = { 0, 100 * 1000 * 1000 };
       nanosleep (&ts, NULL);
@@ -819,7 +811,7 @@ read_request_head (struct conn *c, struct http_message *m)
 {
   cleanup_error podsock_error_t err = NULL;
   const struct gateway_options *o = &c->g->o;
-  long started = c->client.len ? now_ms () : 0;
+  long started = c->client.len ? monotonic_now_ms () : 0;
   int n;
 
   while ((n = http_parse_request (c->client.buf, c->client.len, m, &err)) == 0)
@@ -828,8 +820,8 @@ read_request_head (struct conn *c, struct http_message *m)
       if (c->client.len > 0)
         {
           if (started == 0)
-            started = now_ms ();
-          timeout = (int) (started + (long) o->header_timeout_seconds * 1000 - now_ms ());
+            started = monotonic_now_ms ();
+          timeout = (int) (started + (long) o->header_timeout_seconds * 1000 - monotonic_now_ms ());
           if (timeout < 0)
             timeout = 0;
         }
