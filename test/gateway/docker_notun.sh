@@ -5,14 +5,9 @@
 # is a clear error; exec -it, attach, logs -f, cp and build stream through.
 # shellcheck source=lib-gw.sh
 . "$(dirname "$0")/lib-gw.sh"
-need_root
-need_podman
-need_images
-need_gatewayd
+need_gw_pod
 
-GW_ARGS=--rewrite-network gw_job -- docker_cli.sh
-[ "$RC" = 0 ] || fail "the job failed ($RC)"
-mark() { printf '%s\n' "$OUT" | sed -n "s/^MARK $1: //p"; }
+GW_ARGS=--rewrite-network gw_job_ok -- docker_cli.sh
 assert_contains "$(mark run-default)" default-net-ok "docker run without --network runs (NetworkMode default -> host)"
 assert_contains "$(mark run-host)" host-net-ok "docker run --network host runs"
 assert_contains "$(mark run-bridge)" bridge-net-ok "docker run --network bridge runs (rewritten)"

@@ -4,14 +4,9 @@
 # mapping, the gateway passing everything through untouched.
 # shellcheck source=lib-gw.sh
 . "$(dirname "$0")/lib-gw.sh"
-need_root
-need_podman
-need_images
-need_gatewayd
+need_gw_pod
 
-GW_ARGS='' gw_job --device tun -- docker_cli.sh
-[ "$RC" = 0 ] || fail "the job failed ($RC)"
-mark() { printf '%s\n' "$OUT" | sed -n "s/^MARK $1: //p"; }
+GW_ARGS='' gw_job_ok --device tun -- docker_cli.sh
 assert_contains "$(mark run-default)" default-net-ok "docker run on the default (bridge) network"
 assert_contains "$(mark run-host)" host-net-ok "docker run --network host"
 assert_contains "$(mark run-bridge)" bridge-net-ok "docker run --network bridge"

@@ -7,18 +7,12 @@
 # (podsock.yaml gateway: off) is wired and tested in sidecar/.
 # shellcheck source=lib-gw.sh
 . "$(dirname "$0")/lib-gw.sh"
-need_root
-need_podman
-need_images
-need_gatewayd
+need_gw_pod
 
-mark() { printf '%s\n' "$OUT" | sed -n "s/^MARK $1: //p"; }
-gw_job --device tun -- direct.sh
-[ "$RC" = 0 ] || fail "the job failed ($RC)"
+gw_job_ok --device tun -- direct.sh
 assert_contains "$(mark direct-default)" direct-default-ok "with /dev/net/tun: docker run on the default network works directly"
 assert_contains "$(mark direct-host)" direct-host-ok "with /dev/net/tun: --network host works directly"
-gw_job -- direct.sh
-[ "$RC" = 0 ] || fail "the job failed ($RC)"
+gw_job_ok -- direct.sh
 assert_contains "$(mark direct-host)" direct-host-ok "without /dev/net/tun: --network host works directly"
 case "$(mark direct-default)" in
 *direct-default-ok*) fail "without /dev/net/tun a plain docker run worked directly: the gateway's rewrite may be unneeded now" ;;

@@ -11,6 +11,14 @@ need_gatewayd() {
 	[ -x "$GATEWAYD" ] || fail "$GATEWAYD is missing: build first (cmake --build build)"
 }
 
+# need_gw_pod: what every gateway test in a pod needs (or it skips/fails).
+need_gw_pod() {
+	need_root
+	need_podman
+	need_images
+	need_gatewayd
+}
+
 # gw_job OPTIONS... -- JOB_SCRIPT [COPY_IN...]: runs JOB_SCRIPT (a file in
 # test/gateway/jobs) in a fresh pod; the job's output is in $OUT and its
 # status in $RC.  GW_ARGS (environment) are gatewayd's extra arguments.
@@ -34,3 +42,13 @@ gw_job() {
 		"${popts[@]+"${popts[@]}"}" -- sh job.sh 2>&1) || RC=$?
 	echo "$OUT"
 }
+
+# gw_job_ok OPTIONS... -- JOB_SCRIPT [COPY_IN...]: gw_job, failing the test
+# unless the job exited 0.
+gw_job_ok() {
+	gw_job "$@"
+	[ "$RC" = 0 ] || fail "the job failed ($RC)"
+}
+
+# mark NAME: the rest of the job's output line "MARK NAME: ..." (every match).
+mark() { printf '%s\n' "$OUT" | sed -n "s/^MARK $1: //p"; }

@@ -4,15 +4,10 @@
 # answers that name the setting; allowed things still work.
 # shellcheck source=lib-gw.sh
 . "$(dirname "$0")/lib-gw.sh"
-need_root
-need_podman
-need_images
-need_gatewayd
+need_gw_pod
 
 GW_ARGS="--rewrite-network --allow-bind /builds --allow-bind /sockets --no-privileged --memory 268435456 --pids 256" \
-	gw_job -- policy.sh
-[ "$RC" = 0 ] || fail "the job failed ($RC)"
-mark() { printf '%s\n' "$OUT" | sed -n "s/^MARK $1: //p"; }
+	gw_job_ok -- policy.sh
 assert_contains "$(mark bind-builds)" inside-builds "a bind mount under /builds is allowed"
 for c in bind-etc bind-dotdot bind-symlink mount-etc; do
 	assert_contains "$(mark $c)" "refused by gateway.allowedBindSources in podsock.yaml" "$c is refused, naming the setting"

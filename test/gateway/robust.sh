@@ -3,14 +3,9 @@
 # and the engine wait, against the gateway in front of a real podman.
 # shellcheck source=lib-gw.sh
 . "$(dirname "$0")/lib-gw.sh"
-need_root
-need_podman
-need_images
-need_gatewayd
+need_gw_pod
 
-GW_ARGS="--rewrite-network --header-timeout 2" gw_job -- robust.sh
-[ "$RC" = 0 ] || fail "the job failed ($RC)"
-mark() { printf '%s\n' "$OUT" | sed -n "s/^MARK $1: //p"; }
+GW_ARGS="--rewrite-network --header-timeout 2" gw_job_ok -- robust.sh
 for c in obs-fold dup-cl cl-te bare-lf no-host nul garbage; do
 	assert_contains "$(mark $c)" "HTTP/1.1 400 Bad Request" "malformed request ($c): 400"
 	assert_contains "$(mark $c)" '{"message":"podsock gateway: malformed HTTP message' "... with a Docker-style JSON error"

@@ -4,10 +4,7 @@
 # them): start a container serving TCP, connect to the mapped port, stop it.
 # shellcheck source=lib-gw.sh
 . "$(dirname "$0")/lib-gw.sh"
-need_root
-need_podman
-need_images
-need_gatewayd
+need_gw_pod
 command -v node >/dev/null || skip "node is missing: run scripts/bootstrap"
 [ -d "$TOP/test/node/node_modules/testcontainers" ] ||
 	skip "testcontainers is not installed: run scripts/install-npm-clients"
