@@ -47,6 +47,8 @@ def main():
     ap.add_argument("--fs-group", type=int, default=1500)
     ap.add_argument("--storage-size", default="20Gi")
     ap.add_argument("--pvc", default="")
+    ap.add_argument("--storage-shared", default="none", choices=["none", "reader", "writer"],
+                    help="storage.shared: PODSOCK_STORAGE_SHARED and POD_NAME on podsock-init and the sidecar")
     ap.add_argument("--device-resource", action="append", default=[], help="NAME=COUNT in the sidecar's limits")
     ap.add_argument("--build-env", action="append", default=[], help="NAME=VALUE expected in build")
     ap.add_argument("--sidecar-env", action="append", default=[], help="NAME=VALUE expected in the sidecar")
@@ -123,6 +125,23 @@ def main():
     for kv in a.device_resource:
         k, v = kv.split("=", 1)
         check(str(res.get("limits", {}).get(k)) == v, f"sidecar limits {k}: {v} (device plugin)", f"got {res}")
+
+    # --- shared cache volume (storage.shared): both containers must agree on the layout
+    want_shared = {"none": None, "reader": "true", "writer": "writer"}[a.storage_shared]
+    for n, c in (("podsock-init", init), ("podsock-sidecar", side)):
+        env = {e["name"]: e for e in c.get("env", [])}
+        if want_shared is None:
+            check("PODSOCK_STORAGE_SHARED" not in env and "POD_NAME" not in env,
+                  f"{n}: no PODSOCK_STORAGE_SHARED, no POD_NAME (storage.shared=none)", f"got {sorted(env)}")
+            continue
+        got = env.get("PODSOCK_STORAGE_SHARED", {})
+        check(got.get("value") == want_shared and "valueFrom" not in got,
+              f"{n} env PODSOCK_STORAGE_SHARED={want_shared} (storage.shared={a.storage_shared})", f"got {got}")
+        pn = env.get("POD_NAME", {})
+        check("value" not in pn and pn.get("valueFrom") == {"fieldRef": {"fieldPath": "metadata.name"}},
+              f"{n} env POD_NAME from the downward API (fieldRef metadata.name)", f"got {pn}")
+    if want_shared is not None:
+        check("PODSOCK_STORAGE_SIZE_LIMIT" not in se, "sidecar: no PODSOCK_STORAGE_SIZE_LIMIT on a claim (the emptyDir's limit)")
 
     # --- security per mode
     ssc, isc, psc = side.get("securityContext", {}), init.get("securityContext", {}), spec.get("securityContext", {})

@@ -123,3 +123,33 @@ runtime's default seccomp profile.
 {{- end -}}
 {{- toJson $a -}}
 {{- end -}}
+
+{{/*
+podsock.checkStorage: storage.shared reader or writer needs a claim. A template
+`fail`, not the schema, so that the message says why (helm template and
+install stop on it; helm lint only logs it).
+*/}}
+{{- define "podsock.checkStorage" -}}
+{{- $shared := .Values.storage.shared | default "none" -}}
+{{- if and (ne $shared "none") (not .Values.storage.persistentVolumeClaim.claimName) -}}
+{{- fail (printf "storage.shared=%s needs storage.persistentVolumeClaim.claimName: a shared image cache lives on an existing PersistentVolumeClaim that the job pods mount together (ReadWriteMany when they run on several nodes); set the claim, or storage.shared=none for a private emptyDir per job" $shared) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+podsock.sharedEnv: the environment that podsock-init and podsock-sidecar both
+need on a shared cache volume (docs/init.md "3. Storage"): the mode, and the
+pod's name for its own graphroot STORAGE/pods/POD_NAME. Empty for none.
+*/}}
+{{- define "podsock.sharedEnv" -}}
+{{- $shared := .Values.storage.shared | default "none" -}}
+{{- if ne $shared "none" }}
+# storage.shared={{ $shared }}: {{ if eq $shared "writer" }}this pod's graphroot is the shared image store{{ else }}own graphroot, reads the shared image store{{ end }}
+- name: PODSOCK_STORAGE_SHARED
+  value: {{ ternary "writer" "true" (eq $shared "writer") | quote }}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+{{- end }}
+{{- end -}}

@@ -12,10 +12,13 @@ What it adds (and why):
 - containers[build]: DOCKER_HOST and Testcontainers variables, the socket
   emptyDir at /sockets. Merged by name, the runner's own fields stay.
 - volumes: socket (memory), storage, IDs, config, runtime/tmp/home emptyDirs.
+- storage.shared reader/writer: PODSOCK_STORAGE_SHARED and POD_NAME (downward
+  API) on podsock-init and podsock-sidecar, which must agree on the layout.
 - the runner's `repo` volume at the builds dir in the sidecar (the runner
   mounts volumes only into build, helper and services).
 */}}
 {{- define "podsock.podSpecPatch" -}}
+{{- include "podsock.checkStorage" . -}}
 {{- $mode := .Values.securityMode -}}
 {{- $builds := .Values.buildsDir -}}
 {{- if eq $mode "userns" }}
@@ -40,6 +43,10 @@ initContainers:
       - {{ include "podsock.idsDir" . }}
       - --builds
       - {{ $builds }}
+    {{- with include "podsock.sharedEnv" . }}
+    env:
+      {{- . | trim | nindent 6 }}
+    {{- end }}
     resources:
       {{- include "podsock.initResources" . | nindent 6 }}
     securityContext:
@@ -79,6 +86,9 @@ initContainers:
       # past which the kubelet evicts the pod.
       - name: PODSOCK_STORAGE_SIZE_LIMIT
         value: {{ .Values.storage.sizeLimit | quote }}
+      {{- end }}
+      {{- with include "podsock.sharedEnv" . }}
+      {{- . | trim | nindent 6 }}
       {{- end }}
       {{- with .Values.sidecar.extraEnv }}
       {{- toYaml . | nindent 6 }}
