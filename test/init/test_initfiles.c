@@ -15,44 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-static char dir[64];
-
-static int
-setup (void **state)
-{
-  (void) state;
-  strcpy (dir, "/tmp/podsock-initfiles-XXXXXX");
-  return mkdtemp (dir) ? 0 : -1;
-}
-
-static int
-teardown (void **state)
-{
-  char cmd[128];
-  (void) state;
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system (cmd) == 0 ? 0 : -1;
-}
-
-static void
-put (const char *name, const char *text)
-{
-  char path[128];
-  podsock_error_t err = NULL;
-  snprintf (path, sizeof path, "%s/%s", dir, name);
-  assert_int_equal (fs_write_file_atomic (path, text, &err), 0);
-}
-
-static char *
-get (const char *name)
-{
-  char path[128], *text = NULL;
-  podsock_error_t err = NULL;
-  snprintf (path, sizeof path, "%s/%s", dir, name);
-  if (fs_read_file (path, 1 << 20, &text, NULL, &err) < 0)
-    fail_msg ("%s", err->msg);
-  return text;
-}
+#include "testdir.h"
 
 static struct idfiles_spec
 spec_for (unsigned uid, unsigned gid, char *paths[5])
@@ -61,7 +24,7 @@ spec_for (unsigned uid, unsigned gid, char *paths[5])
   const char *names[5] = { "out", "passwd.in", "group.in", "uid_map", "gid_map" };
   for (int i = 0; i < 5; i++)
     {
-      snprintf (buf[i], sizeof buf[i], "%s/%s", dir, names[i]);
+      snprintf (buf[i], sizeof buf[i], "%s/%s", testdir, names[i]);
       paths[i] = buf[i];
     }
   return (struct idfiles_spec){ paths[0],        paths[1], paths[2], paths[3], paths[4],
@@ -73,10 +36,10 @@ spec_for (unsigned uid, unsigned gid, char *paths[5])
 static void
 put_inputs (const char *passwd, const char *group, const char *uid_map, const char *gid_map)
 {
-  put ("passwd.in", passwd);
-  put ("group.in", group);
-  put ("uid_map", uid_map);
-  put ("gid_map", gid_map);
+  testdir_put ("passwd.in", passwd);
+  testdir_put ("group.in", group);
+  testdir_put ("uid_map", uid_map);
+  testdir_put ("gid_map", gid_map);
 }
 
 static const char image_passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
@@ -100,15 +63,15 @@ adds_entry_for_unknown_uid (void **state)
   assert_false (r.group_added); /* gid 0 has root */
   assert_int_equal (r.uids, 65536);
   assert_true (r.initial_ns);
-  t = get ("out/passwd");
+  t = testdir_get ("out/passwd");
   assert_non_null (
       strstr (t, "root:x:0:0:root:/root:/bin/sh\npodman:x:1000:1000::/home/podman:/bin/sh\n"
                  "podsock:x:1000680000:0:podsock:/home/podsock:/bin/sh\n"));
   free (t);
-  t = get ("out/subuid");
+  t = testdir_get ("out/subuid");
   assert_string_equal (t, "podsock:100000:65536\n");
   free (t);
-  t = get ("out/group");
+  t = testdir_get ("out/group");
   assert_string_equal (t, image_group);
   free (t);
 }
@@ -126,14 +89,14 @@ keeps_existing_entry_and_is_idempotent (void **state)
   assert_string_equal (r.user, "podman");
   assert_false (r.user_added);
   assert_int_equal (r.uids, 65534);
-  t1 = get ("out/subuid");
+  t1 = testdir_get ("out/subuid");
   assert_string_equal (t1, "podman:1:999\npodman:1001:64535\n");
   assert_int_equal (idfiles_write (&s, &r, &err), 0);
-  t2 = get ("out/subuid");
+  t2 = testdir_get ("out/subuid");
   assert_string_equal (t1, t2);
   free (t1);
   free (t2);
-  t1 = get ("out/passwd");
+  t1 = testdir_get ("out/passwd");
   assert_string_equal (t1, image_passwd);
   free (t1);
 }
@@ -192,13 +155,13 @@ builds_check_warns_with_the_fix (void **state)
   char *warning = NULL, path[128];
   podsock_error_t err = NULL;
   (void) state;
-  put ("mountinfo", mountinfo);
-  snprintf (path, sizeof path, "%s/mountinfo", dir);
+  testdir_put ("mountinfo", mountinfo);
+  snprintf (path, sizeof path, "%s/mountinfo", testdir);
   assert_int_equal (buildsdir_check ("/nonexistent-builds", path, &warning, &err), 1);
   assert_non_null (strstr (warning, "does not exist"));
   assert_non_null (strstr (warning, "mountPath: /nonexistent-builds"));
   free (warning);
-  assert_int_equal (buildsdir_check (dir, path, &warning, &err), 1);
+  assert_int_equal (buildsdir_check (testdir, path, &warning, &err), 1);
   assert_non_null (strstr (warning, "not a mount point"));
   free (warning);
   assert_int_equal (buildsdir_check ("relative", path, &warning, &err), -1);
@@ -222,12 +185,14 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (adds_entry_for_unknown_uid, setup, teardown),
-    cmocka_unit_test_setup_teardown (keeps_existing_entry_and_is_idempotent, setup, teardown),
-    cmocka_unit_test_setup_teardown (name_taken_by_another_uid, setup, teardown),
-    cmocka_unit_test_setup_teardown (bad_map_is_an_error, setup, teardown),
+    cmocka_unit_test_setup_teardown (adds_entry_for_unknown_uid, testdir_setup, testdir_teardown),
+    cmocka_unit_test_setup_teardown (keeps_existing_entry_and_is_idempotent, testdir_setup,
+                                     testdir_teardown),
+    cmocka_unit_test_setup_teardown (name_taken_by_another_uid, testdir_setup, testdir_teardown),
+    cmocka_unit_test_setup_teardown (bad_map_is_an_error, testdir_setup, testdir_teardown),
     cmocka_unit_test (finds_mount_points),
-    cmocka_unit_test_setup_teardown (builds_check_warns_with_the_fix, setup, teardown),
+    cmocka_unit_test_setup_teardown (builds_check_warns_with_the_fix, testdir_setup,
+                                     testdir_teardown),
     cmocka_unit_test (network_file_systems),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -14,24 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-static char vol[64];
-
-static int
-setup (void **state)
-{
-  (void) state;
-  strcpy (vol, "/tmp/podsock-storagedir-XXXXXX");
-  return mkdtemp (vol) ? 0 : -1;
-}
-
-static int
-teardown (void **state)
-{
-  char cmd[256];
-  (void) state;
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", vol);
-  return system (cmd) == 0 ? 0 : -1;
-}
+#include "testdir.h"
 
 static void
 pod_ids (void **state)
@@ -58,7 +41,7 @@ private_volume (void **state)
   char storage[128];
   struct stat st;
   (void) state;
-  snprintf (storage, sizeof storage, "%s/storage", vol);
+  snprintf (storage, sizeof storage, "%s/storage", testdir);
   assert_int_equal (storagedir_layout (storage, STORAGEDIR_AUTO, NULL, &l, &err), 0);
   assert_false (l.shared);
   assert_string_equal (l.graphroot, storage);
@@ -83,19 +66,19 @@ shared_volume (void **state)
   struct stat st;
   int fd;
   (void) state;
-  assert_int_equal (storagedir_layout (vol, STORAGEDIR_SHARED, NULL, &a, &err), -1);
+  assert_int_equal (storagedir_layout (testdir, STORAGEDIR_SHARED, NULL, &a, &err), -1);
   assert_non_null (strstr (err->msg, "POD_NAME"));
   podsock_error_free (&err);
-  assert_int_equal (storagedir_layout (vol, STORAGEDIR_SHARED, "pod-a", &a, &err), 0);
-  assert_int_equal (storagedir_prepare (&a, vol, &r, &err), 0);
-  snprintf (path, sizeof path, "%s/pods/pod-a", vol);
+  assert_int_equal (storagedir_layout (testdir, STORAGEDIR_SHARED, "pod-a", &a, &err), 0);
+  assert_int_equal (storagedir_prepare (&a, testdir, &r, &err), 0);
+  snprintf (path, sizeof path, "%s/pods/pod-a", testdir);
   assert_string_equal (a.graphroot, path);
-  snprintf (path, sizeof path, "%s/shared", vol);
+  snprintf (path, sizeof path, "%s/shared", testdir);
   assert_string_equal (a.imagestore, path);
   assert_int_equal (stat (path, &st), 0);
   assert_int_equal (st.st_mode & 07777, 0755);
   /* Pod b finds the mode by itself: STORAGE/shared exists. */
-  assert_int_equal (storagedir_layout (vol, STORAGEDIR_AUTO, "pod-b", &b, &err), 0);
+  assert_int_equal (storagedir_layout (testdir, STORAGEDIR_AUTO, "pod-b", &b, &err), 0);
   assert_true (b.shared);
   fd = storagedir_hold_lock (&a, &err);
   assert_true (fd > 0);
@@ -108,12 +91,12 @@ shared_volume (void **state)
     wait (&st2);
     assert_int_equal (WEXITSTATUS (st2), 0);
   }
-  assert_int_equal (storagedir_prepare (&b, vol, &r, &err), 0);
+  assert_int_equal (storagedir_prepare (&b, testdir, &r, &err), 0);
   assert_int_equal (r.stale_live, 1);
   assert_int_equal (r.stale_moved, 0);
   close (fd);
   /* a's lock is free now, but a was prepared just now: not stale yet. */
-  assert_int_equal (storagedir_prepare (&b, vol, &r, &err), 0);
+  assert_int_equal (storagedir_prepare (&b, testdir, &r, &err), 0);
   assert_int_equal (r.stale_moved, 0);
   /* Two hours later a is stale and goes to trash; b stays. */
   {
@@ -121,13 +104,13 @@ shared_volume (void **state)
     snprintf (cmd, sizeof cmd, "touch -d '2 hours ago' '%s'", a.lock);
     assert_int_equal (system (cmd), 0);
   }
-  assert_int_equal (storagedir_prepare (&b, vol, &r, &err), 0);
+  assert_int_equal (storagedir_prepare (&b, testdir, &r, &err), 0);
   assert_int_equal (r.stale_moved, 1);
   assert_int_equal (stat (a.graphroot, &st), -1);
   assert_int_equal (stat (b.graphroot, &st), 0);
-  snprintf (path, sizeof path, "test -n \"$(ls -d '%s'/trash/pod-a.*)\"", vol);
+  snprintf (path, sizeof path, "test -n \"$(ls -d '%s'/trash/pod-a.*)\"", testdir);
   assert_int_equal (system (path), 0);
-  assert_int_equal (storagedir_layout (vol, STORAGEDIR_AUTO, "pod-b", &again, &err), 0);
+  assert_int_equal (storagedir_layout (testdir, STORAGEDIR_AUTO, "pod-b", &again, &err), 0);
   assert_string_equal (again.graphroot, b.graphroot);
 }
 
@@ -153,21 +136,21 @@ writer_volume (void **state)
   podsock_error_free (&err);
 
   /* No pod name needed: the writer's graphroot is STORAGE/shared. */
-  assert_int_equal (storagedir_layout (vol, STORAGEDIR_WRITER, NULL, &w, &err), 0);
+  assert_int_equal (storagedir_layout (testdir, STORAGEDIR_WRITER, NULL, &w, &err), 0);
   assert_true (w.shared && w.writer);
-  snprintf (path, sizeof path, "%s/shared", vol);
+  snprintf (path, sizeof path, "%s/shared", testdir);
   assert_string_equal (w.graphroot, path);
   assert_string_equal (w.imagestore, "");
-  snprintf (path, sizeof path, "%s/shared.lock", vol);
+  snprintf (path, sizeof path, "%s/shared.lock", testdir);
   assert_string_equal (w.lock, path);
   /* An fsGroup volume: the store must not inherit the setgid bit. */
-  assert_int_equal (chmod (vol, 02777), 0);
-  assert_int_equal (storagedir_prepare (&w, vol, &r, &err), 0);
+  assert_int_equal (chmod (testdir, 02777), 0);
+  assert_int_equal (storagedir_prepare (&w, testdir, &r, &err), 0);
   assert_true (r.created);
   assert_int_equal (stat (w.graphroot, &st), 0);
   assert_int_equal (st.st_mode & 07777, 0755);
   /* Readers find the store and read it beside their own graphroots. */
-  assert_int_equal (storagedir_layout (vol, STORAGEDIR_AUTO, "pod-r", &reader, &err), 0);
+  assert_int_equal (storagedir_layout (testdir, STORAGEDIR_AUTO, "pod-r", &reader, &err), 0);
   assert_true (reader.shared && !reader.writer);
   assert_string_equal (reader.imagestore, w.graphroot);
   /* A second writer while the first runs: init and sidecar refuse it. */
@@ -187,7 +170,8 @@ writer_volume (void **state)
   if (fork () == 0)
     {
       podsock_error_t e2 = NULL;
-      int ok = storagedir_prepare (&w, vol, &r, &e2) < 0 && strstr (e2->msg, "another pod writes");
+      int ok
+          = storagedir_prepare (&w, testdir, &r, &e2) < 0 && strstr (e2->msg, "another pod writes");
       _exit (ok ? 0 : 1);
     }
   {
@@ -196,7 +180,7 @@ writer_volume (void **state)
     assert_int_equal (WEXITSTATUS (st2), 0);
   }
   close (fd);
-  assert_int_equal (storagedir_prepare (&w, vol, &r, &err), 0);
+  assert_int_equal (storagedir_prepare (&w, testdir, &r, &err), 0);
   assert_false (r.created);
 }
 
@@ -210,10 +194,10 @@ refuses_foreign_directory (void **state)
   (void) state;
   if (geteuid () != 0)
     skip ();
-  snprintf (storage, sizeof storage, "%s/storage", vol);
+  snprintf (storage, sizeof storage, "%s/storage", testdir);
   assert_int_equal (mkdir (storage, 0700), 0);
   assert_int_equal (chown (storage, 4321, 4321), 0);
-  assert_int_equal (chmod (vol, 0755), 0);
+  assert_int_equal (chmod (testdir, 0755), 0);
   /* As uid 1234 (a child), the directory of uid 4321 is refused. */
   if (fork () == 0)
     {
@@ -239,10 +223,10 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (pod_ids),
-    cmocka_unit_test_setup_teardown (private_volume, setup, teardown),
-    cmocka_unit_test_setup_teardown (shared_volume, setup, teardown),
-    cmocka_unit_test_setup_teardown (writer_volume, setup, teardown),
-    cmocka_unit_test_setup_teardown (refuses_foreign_directory, setup, teardown),
+    cmocka_unit_test_setup_teardown (private_volume, testdir_setup, testdir_teardown),
+    cmocka_unit_test_setup_teardown (shared_volume, testdir_setup, testdir_teardown),
+    cmocka_unit_test_setup_teardown (writer_volume, testdir_setup, testdir_teardown),
+    cmocka_unit_test_setup_teardown (refuses_foreign_directory, testdir_setup, testdir_teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

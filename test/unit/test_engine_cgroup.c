@@ -17,62 +17,29 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-static char dir[64];
+#include "testdir.h"
 
-static void
-put (const char *rel, const char *text)
-{
-  char path[256];
-  FILE *f;
-
-  snprintf (path, sizeof path, "%s/%s", dir, rel);
-  f = fopen (path, "w");
-  assert_non_null (f);
-  fputs (text, f);
-  fclose (f);
-}
-
-static char *
-get (const char *rel)
-{
-  char path[256], *text = NULL;
-  podsock_error_t err = NULL;
-
-  snprintf (path, sizeof path, "%s/%s", dir, rel);
-  assert_int_equal (fs_read_file (path, 4096, &text, NULL, &err), 0);
-  return text;
-}
-
+/* A delegated node as the kernel shows it, the leaves already made. */
 static int
 setup (void **state)
 {
-  (void) state;
-  strcpy (dir, "/tmp/podsock-cgroup-XXXXXX");
-  if (mkdtemp (dir) == NULL)
-    return -1;
-  put ("cgroup.procs", "4242\n");
-  put ("cgroup.subtree_control", "");
-  /* The leaves exist already with the files the controllers bring. */
-  for (const char *leaf = "sidecar"; leaf; leaf = strcmp (leaf, "sidecar") == 0 ? "engine" : NULL)
-    {
-      char path[128];
-      snprintf (path, sizeof path, "%s/%s", dir, leaf);
-      mkdir (path, 0755);
-      snprintf (path, sizeof path, "%s/cgroup.procs", leaf);
-      put (path, "");
-    }
-  put ("engine/memory.max", "max\n");
-  put ("engine/pids.max", "max\n");
-  return 0;
-}
+  char path[128];
 
-static int
-teardown (void **state)
-{
-  char cmd[128];
-  (void) state;
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system (cmd) == 0 ? 0 : -1;
+  if (testdir_setup (state) < 0)
+    return -1;
+  testdir_put ("cgroup.procs", "4242\n");
+  testdir_put ("cgroup.subtree_control", "");
+  for (int i = 0; i < 2; i++)
+    {
+      snprintf (path, sizeof path, "%s/%s", testdir, i == 0 ? "sidecar" : "engine");
+      if (mkdir (path, 0755) < 0)
+        return -1;
+    }
+  testdir_put ("sidecar/cgroup.procs", "");
+  testdir_put ("engine/cgroup.procs", "");
+  testdir_put ("engine/memory.max", "max\n");
+  testdir_put ("engine/pids.max", "max\n");
+  return 0;
 }
 
 static void
@@ -84,21 +51,21 @@ limits_written_where_controllers_are (void **state)
   char *text, procs[128];
   (void) state;
 
-  put ("cgroup.controllers", "cpu io memory pids\n");
+  testdir_put ("cgroup.controllers", "cpu io memory pids\n");
   cfg.engine_memory_max_bytes = 536870912;
   cfg.engine_pids_max = 1000;
-  assert_int_equal (engine_cgroup_setup (&cg, dir, "/", &cfg, &err), 0);
+  assert_int_equal (engine_cgroup_setup (&cg, testdir, "/", &cfg, &err), 0);
   assert_true (cg.memory_applied && cg.pids_applied);
-  snprintf (procs, sizeof procs, "%s/engine/cgroup.procs", dir);
+  snprintf (procs, sizeof procs, "%s/engine/cgroup.procs", testdir);
   assert_string_equal (cg.procs, procs);
-  text = get ("engine/memory.max");
+  text = testdir_get ("engine/memory.max");
   assert_string_equal (text, "536870912");
   free (text);
-  text = get ("engine/pids.max");
+  text = testdir_get ("engine/pids.max");
   assert_string_equal (text, "1000");
   free (text);
   /* The node's processes moved to the sidecar leaf. */
-  text = get ("sidecar/cgroup.procs");
+  text = testdir_get ("sidecar/cgroup.procs");
   assert_string_equal (text, "4242");
   free (text);
   engine_cgroup_release (&cg);
@@ -113,13 +80,13 @@ missing_controller_is_not_applied (void **state)
   char *text;
   (void) state;
 
-  put ("cgroup.controllers", "cpu pids\n");
+  testdir_put ("cgroup.controllers", "cpu pids\n");
   cfg.engine_memory_max_bytes = 1 << 30;
   cfg.engine_pids_max = 77;
-  assert_int_equal (engine_cgroup_setup (&cg, dir, "/", &cfg, &err), 0);
+  assert_int_equal (engine_cgroup_setup (&cg, testdir, "/", &cfg, &err), 0);
   assert_false (cg.memory_applied);
   assert_true (cg.pids_applied);
-  text = get ("engine/memory.max");
+  text = testdir_get ("engine/memory.max");
   assert_string_equal (text, "max\n");
   free (text);
   engine_cgroup_release (&cg);
@@ -145,9 +112,9 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (limits_written_where_controllers_are, setup, teardown),
-    cmocka_unit_test_setup_teardown (missing_controller_is_not_applied, setup, teardown),
-    cmocka_unit_test_setup_teardown (a_node_that_is_not_there_fails, setup, teardown),
+    cmocka_unit_test_setup_teardown (limits_written_where_controllers_are, setup, testdir_teardown),
+    cmocka_unit_test_setup_teardown (missing_controller_is_not_applied, setup, testdir_teardown),
+    cmocka_unit_test_setup_teardown (a_node_that_is_not_there_fails, setup, testdir_teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
