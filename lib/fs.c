@@ -85,6 +85,19 @@ fs_empty_dir (const char *dir, podsock_error_t *err)
 }
 
 int
+fs_write_existing (const char *path, const char *text, podsock_error_t *err)
+{
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  size_t len = strlen (text);
+
+  if (fd < 0)
+    return podsock_error_make (err, errno, "open %s", path);
+  if (TEMP_FAILURE_RETRY (write (fd, text, len)) != (ssize_t) len)
+    return podsock_error_make (err, errno, "write '%s' to %s", text, path);
+  return 0;
+}
+
+int
 fs_write_file_atomic (const char *path, const char *content, podsock_error_t *err)
 {
   cleanup_free char *tmp = NULL;

@@ -5,7 +5,6 @@
 #include <podsock/util.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +16,10 @@ static int
 write_text (const char *dir, const char *file, const char *text, podsock_error_t *err)
 {
   cleanup_free char *path = NULL;
-  cleanup_close int fd = -1;
-  size_t len = strlen (text);
 
   if (asprintf (&path, "%s/%s", dir, file) < 0)
     return podsock_error_make (err, errno, "asprintf");
-  fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return podsock_error_make (err, errno, "open %s", path);
-  if (write (fd, text, len) != (ssize_t) len)
-    return podsock_error_make (err, errno, "write '%s' to %s", text, path);
-  return 0;
+  return fs_write_existing (path, text, err);
 }
 
 /* Moves every process of dir into leaf (a process at a time: cgroup.procs

@@ -67,16 +67,6 @@ warn_add (struct detect_report *r, const char *fmt, ...)
 
 /* ------------------------------------------------- namespaced test child --- */
 
-static int
-write_file (const char *path, const char *text)
-{
-  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
-  size_t n = strlen (text);
-  if (fd < 0)
-    return -1;
-  return write (fd, text, n) == (ssize_t) n ? 0 : -1;
-}
-
 /* In a child: a new user namespace in which we are root (our one UID mapped
  * to 0, as an unprivileged process may), plus a private mount namespace. */
 static int
@@ -87,12 +77,12 @@ enter_own_userns (uid_t uid, gid_t gid)
   if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
     return -1;
   snprintf (map, sizeof map, "0 %u 1\n", (unsigned) uid);
-  if (write_file ("/proc/self/uid_map", map) < 0)
+  if (fs_write_existing ("/proc/self/uid_map", map, NULL) < 0)
     return -1;
-  if (write_file ("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+  if (fs_write_existing ("/proc/self/setgroups", "deny", NULL) < 0 && errno != ENOENT)
     return -1;
   snprintf (map, sizeof map, "0 %u 1\n", (unsigned) gid);
-  if (write_file ("/proc/self/gid_map", map) < 0)
+  if (fs_write_existing ("/proc/self/gid_map", map, NULL) < 0)
     return -1;
   return mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 }

@@ -23,6 +23,11 @@ int fs_empty_dir (const char *dir, podsock_error_t *err);
 /* Writes content to path atomically (temporary file + rename), mode 0644. */
 int fs_write_file_atomic (const char *path, const char *content, podsock_error_t *err);
 
+/* Writes text in one write(2) into a file that exists and is neither
+ * created nor truncated: /proc and cgroup files, which take one value per
+ * write.  On failure errno is still the cause. */
+int fs_write_existing (const char *path, const char *text, podsock_error_t *err);
+
 /* Reads a whole small file (at most max bytes) into a NUL-terminated buffer. */
 int fs_read_file (const char *path, size_t max, char **out, size_t *len, podsock_error_t *err);
 
