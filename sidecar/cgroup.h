@@ -7,7 +7,7 @@
  *   DELEGATED/engine    podman, conmon and (cgroups disabled for nested
  *                       containers) every container: engine.memoryMax and
  *                       engine.pidsMax apply to all of them together
- * docs/hardening.md has what each step needs and what happens without it. */
+ * docs/modes.md ("cgroup delegated") has what happens with and without it. */
 #ifndef PODSOCK_SIDECAR_CGROUP_H
 #define PODSOCK_SIDECAR_CGROUP_H
 

@@ -94,11 +94,11 @@ static int
 handback_to_owner (const char *dir, struct handback_report *r, podsock_error_t *err)
 {
   struct stat st;
-  struct handback_spec spec = { dir, 0, UINT32_MAX - 1, 0, 0, 1 };
+  struct handback_spec spec = { .dir = dir, .sub_min = 0, .sub_max = UINT32_MAX - 1, .widen = 1 };
 
   if (stat (dir, &st) < 0)
     return podsock_error_make (err, errno, "stat %s", dir);
-  spec.to_uid = st.st_uid;
+  spec.to_uid = st.st_uid; /* every mapped ID goes to the tree's owner */
   spec.to_gid = st.st_gid;
   return handback_tree (&spec, r, err);
 }
