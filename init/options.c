@@ -134,7 +134,9 @@ set_subids (struct init_options *o, const char *what, const char *v, podsock_err
 static int
 set_storage_shared (struct init_options *o, const char *what, const char *v, podsock_error_t *err)
 {
-  return storagedir_mode_parse (what, v, &o->storage_mode, err);
+  if (storagedir_mode_parse (v, &o->storage_mode, err) < 0)
+    return podsock_error_prefix (err, "%s", what);
+  return 0;
 }
 
 static int

@@ -32,6 +32,7 @@ enum setting_type
   T_LOGLEVEL,
   T_LOGFORMAT,
   T_PRUNE,
+  T_SHARED,   /* enum storagedir_mode */
   T_DRIVERS,  /* a list, or "a,b" in the environment */
   T_PATHLIST, /* allowed_bind_sources */
   T_MIRRORS,
@@ -71,6 +72,7 @@ static const struct setting settings[] = {
     "70" },
   { "storage", "pruneInterval", "PODSOCK_PRUNE_INTERVAL", T_SECONDS, OFF (prune_interval_seconds),
     1, 86400, "60s" },
+  { "storage", "shared", "PODSOCK_STORAGE_SHARED", T_SHARED, OFF (storage_shared), 0, 0, "auto" },
   { "engine", "podman", "PODSOCK_PODMAN", T_STRING, OFF (podman), 0, 0, "podman" },
   { "engine", "memoryMax", "PODSOCK_ENGINE_MEMORY_MAX", T_SIZE, OFF (engine_memory_max_bytes), 0,
     UINT64_MAX, "2Gi" },
@@ -184,6 +186,7 @@ config_defaults (struct podsock_config *c)
   c->low_watermark_pct = 70;
   c->prune = CONFIG_PRUNE_LRU;
   c->prune_interval_seconds = 60;
+  c->storage_shared = STORAGEDIR_AUTO;
   c->podman = xstrdup ("podman");
   c->restart_max = 5;
   c->restart_window_seconds = 60;
@@ -511,6 +514,8 @@ setting_set (struct podsock_config *c, const struct setting *s, const char *v, p
       return set_enum (FIELD (c, s, int), v, format_names, 2, "json or text", err);
     case T_PRUNE:
       return set_enum (FIELD (c, s, int), v, prune_names, 3, "off, dangling or lru", err);
+    case T_SHARED:
+      return storagedir_mode_parse (v, FIELD (c, s, enum storagedir_mode), err);
     case T_DRIVERS:
       return set_drivers_text (c, v, err);
     default:
@@ -1150,6 +1155,9 @@ emit_value (FILE *f, const struct podsock_config *c, const struct setting *s)
       break;
     case T_PRUNE:
       fputs (prune_names[c->prune], f);
+      break;
+    case T_SHARED:
+      fputs (storagedir_mode_name (c->storage_shared), f);
       break;
     default:
       emit_list (f, c, s);

@@ -46,29 +46,34 @@ path_join (char *out, size_t size, const char *a, const char *b, const char *c,
   return 0;
 }
 
-int
-storagedir_mode_parse (const char *what, const char *value, enum storagedir_mode *out,
-                       podsock_error_t *err)
+/* The first word of each mode is its name. */
+static const struct
 {
-  static const struct
-  {
-    const char *name;
-    enum storagedir_mode mode;
-  } modes[] = { { "auto", STORAGEDIR_AUTO },
-                { "true", STORAGEDIR_SHARED },
-                { "1", STORAGEDIR_SHARED },
-                { "false", STORAGEDIR_PRIVATE },
-                { "0", STORAGEDIR_PRIVATE },
-                { "writer", STORAGEDIR_WRITER } };
+  const char *name;
+  enum storagedir_mode mode;
+} modes[] = { { "auto", STORAGEDIR_AUTO },     { "true", STORAGEDIR_SHARED },
+              { "false", STORAGEDIR_PRIVATE }, { "writer", STORAGEDIR_WRITER },
+              { "1", STORAGEDIR_SHARED },      { "0", STORAGEDIR_PRIVATE } };
 
+int
+storagedir_mode_parse (const char *value, enum storagedir_mode *out, podsock_error_t *err)
+{
   for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
     if (strcmp (value, modes[i].name) == 0)
       {
         *out = modes[i].mode;
         return 0;
       }
-  return podsock_error_make (err, 0, "%s: '%s' is not one of auto, true, false, writer", what,
-                             value);
+  return podsock_error_make (err, 0, "'%s' is not one of auto, true, false, writer", value);
+}
+
+const char *
+storagedir_mode_name (enum storagedir_mode mode)
+{
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+    if (modes[i].mode == mode)
+      return modes[i].name;
+  return "auto";
 }
 
 int

@@ -82,9 +82,9 @@ drop_capabilities (const struct sidecar_options *opts)
  * the volume itself when it is ours, a directory of ours inside a volume
  * root the kubelet owns, or this pod's own directory on a shared volume
  * (whose images in STORAGE/shared podman then reads as well), or the shared
- * image store itself in the writer pod (PODSOCK_STORAGE_SHARED=writer, set
- * on init and sidecar alike).  Only "writer" changes the sidecar's answer:
- * "true" made STORAGE/shared, which "auto" finds. */
+ * image store itself in the writer pod (storage.shared, PODSOCK_STORAGE_SHARED
+ * =writer, set on init and sidecar alike).  Only "writer" changes the
+ * sidecar's answer: init's "true" made STORAGE/shared, which "auto" finds. */
 /* engine.memoryMax and engine.pidsMax, in a cgroup subtree of the engine's
  * own when the pod's cgroup is delegated.  Nested containers then run
  * without cgroups of their own, inside that subtree, so that the limits hold
@@ -126,13 +126,10 @@ find_graphroot (struct sidecar_options *opts, struct storagedir_layout *layout, 
                 podsock_error_t *err)
 {
   char host[256] = "";
-  const char *pod = getenv ("POD_NAME"), *shared = getenv ("PODSOCK_STORAGE_SHARED");
-  enum storagedir_mode mode = STORAGEDIR_AUTO;
+  const char *pod = getenv ("POD_NAME");
+  enum storagedir_mode mode
+      = opts->cfg.storage_shared == STORAGEDIR_WRITER ? STORAGEDIR_WRITER : STORAGEDIR_AUTO;
 
-  if (shared && *shared && storagedir_mode_parse ("PODSOCK_STORAGE_SHARED", shared, &mode, err) < 0)
-    return -1;
-  if (mode != STORAGEDIR_WRITER)
-    mode = STORAGEDIR_AUTO;
   if (pod == NULL || *pod == '\0')
     pod = getenv ("HOSTNAME");
   if ((pod == NULL || *pod == '\0') && gethostname (host, sizeof host - 1) == 0)

@@ -5,6 +5,7 @@
 
 #include <podsock/error.h>
 #include <podsock/log.h>
+#include <podsock/storagedir.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -50,6 +51,7 @@ struct podsock_config
   unsigned low_watermark_pct;   /* ... down to this */
   enum config_prune prune;
   unsigned prune_interval_seconds;
+  enum storagedir_mode storage_shared; /* the shared cache volume's role (init agrees) */
 
   /* the engine */
   char *podman;

@@ -37,7 +37,7 @@ enum storagedir_mode
 struct storagedir_layout
 {
   int shared;
-  int writer;            /* graphroot is the shared image store */
+  int writer; /* graphroot is the shared image store */
   char graphroot[4096];
   char imagestore[4096]; /* "" when not shared */
   char lock[4096];       /* "" when not shared */
@@ -54,10 +54,13 @@ struct storagedir_report
  * lowercase letters, digits, '-' and '.', 1 to 253 characters. */
 int storagedir_check_pod_id (const char *id, podsock_error_t *err);
 
-/* "auto", "true", "false" or "writer" (PODSOCK_STORAGE_SHARED), for init
- * and sidecar alike; what names the value in the error. */
-int storagedir_mode_parse (const char *what, const char *value, enum storagedir_mode *out,
-                           podsock_error_t *err);
+/* "auto", "true" (or "1"), "false" (or "0") or "writer"
+ * (PODSOCK_STORAGE_SHARED), for init and sidecar alike; the caller puts the
+ * setting's name in front of the error. */
+int storagedir_mode_parse (const char *value, enum storagedir_mode *out, podsock_error_t *err);
+
+/* The word storagedir_mode_parse reads for mode. */
+const char *storagedir_mode_name (enum storagedir_mode mode);
 
 /* Computes the layout (no file-system change but the check for
  * STORAGE/shared in STORAGEDIR_AUTO mode).  pod_id may be NULL when the

@@ -77,6 +77,11 @@ run_expect 2 env PODSOCK_CONFIG="$WORK/malformed.yaml" "$S" --print-config
 assert_contains "$OUT" "$WORK/malformed.yaml:2:1: malformed YAML" "PODSOCK_CONFIG is read"
 run_expect 2 env PODSOCK_GRACE=soon "$S" --print-config
 assert_contains "$OUT" "PODSOCK_GRACE: 'soon' is not a duration" "a bad environment value: exit 2"
+run_expect 2 env PODSOCK_STORAGE_SHARED=yes "$S" --print-config
+assert_contains "$OUT" "PODSOCK_STORAGE_SHARED: 'yes' is not one of auto, true, false, writer" \
+	"a bad shared-storage role (the variable init reads too): exit 2"
+run_expect 0 env PODSOCK_STORAGE_SHARED=writer "$S" --print-config
+assert_contains "$OUT" "shared: writer" "--print-config shows the shared-storage role"
 run_expect 2 "$S" --set storage.nope=1 --print-config
 assert_contains "$OUT" "--set: unknown setting 'storage.nope'" "an unknown --set key: exit 2"
 run_expect 2 "$S" --grace 3601

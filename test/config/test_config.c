@@ -52,6 +52,7 @@ defaults_are_documented_ones (void **state)
   assert_int_equal (c.high_watermark_pct, 85);
   assert_int_equal (c.low_watermark_pct, 70);
   assert_int_equal (c.prune, CONFIG_PRUNE_LRU);
+  assert_int_equal (c.storage_shared, STORAGEDIR_AUTO);
   assert_int_equal (c.gateway, 1);
   assert_int_equal (c.gateway_wait_seconds, 60);
   assert_string_equal (c.allowed_bind_sources[0], "/builds");
@@ -83,6 +84,7 @@ static const char full_file[] = "# every section\n"
                                 "  lowWatermark: 50\n"
                                 "  prune: dangling\n"
                                 "  pruneInterval: 2m\n"
+                                "  shared: writer\n"
                                 "engine:\n"
                                 "  podman: /usr/local/bin/podman\n"
                                 "  memoryMax: 1.5Gi\n"
@@ -129,6 +131,7 @@ full_file_loads (void **state)
   assert_int_equal (c.low_watermark_pct, 50);
   assert_int_equal (c.prune, CONFIG_PRUNE_DANGLING);
   assert_int_equal (c.prune_interval_seconds, 120);
+  assert_int_equal (c.storage_shared, STORAGEDIR_WRITER);
   assert_string_equal (c.podman, "/usr/local/bin/podman");
   assert_true (c.engine_memory_max_bytes == 3ULL << 29);
   assert_true (c.engine_pids_max == 4096);
@@ -208,7 +211,7 @@ unknown_and_duplicate_keys (void **state)
                 "containers, registries, gateway, hardening, log, shutdown");
   expect_error ("storage:\n  sizelimit: 1Gi\n",
                 "t.yaml:2:3: storage.sizelimit: unknown key; the keys of storage are dir, "
-                "drivers, sizeLimit, prune, highWatermark, lowWatermark, pruneInterval");
+                "drivers, sizeLimit, prune, highWatermark, lowWatermark, pruneInterval, shared");
   expect_error ("socket:\n  mode: 0600\n  mode: 0660\n",
                 "t.yaml:3:3: socket.mode: key 'mode' is given twice (first at line 2); keep one");
   expect_error ("log: {level: info}\nlog: {format: text}\n",
@@ -282,6 +285,8 @@ bad_values (void **state)
                 "t.yaml:1:20: storage.drivers: the list is empty; write e.g. [overlay, vfs]");
   expect_error ("storage: {prune: always}\n",
                 "t.yaml:1:18: storage.prune: 'always' is not one of off, dangling or lru");
+  expect_error ("storage: {shared: yes}\n",
+                "t.yaml:1:19: storage.shared: 'yes' is not one of auto, true, false, writer");
   expect_error ("storage: {pruneInterval: 0s}\n",
                 "t.yaml:1:26: storage.pruneInterval: '0s' is out of range; write a duration in "
                 "whole seconds such as 30s, 2m or 1m30s from 1 to 86400");
