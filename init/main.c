@@ -6,7 +6,7 @@
 #include "options.h"
 
 #include <podsock/log.h>
-#include <podsock/sockdir.h>
+#include "sockdir.h"
 #include <podsock/storagedir.h>
 #include <podsock/util.h>
 

@@ -4,7 +4,7 @@
 
 #include <podsock/error.h>
 #include <podsock/log.h>
-#include <podsock/sockdir.h>
+#include "sockdir.h"
 #include <podsock/storagedir.h>
 #include <stdint.h>
 

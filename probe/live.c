@@ -1,7 +1,7 @@
 #include "live.h"
 #include "statusfile.h"
 
-#include <podsock/ping.h>
+#include "ping.h"
 #include <podsock/util.h>
 
 #include <stdarg.h>

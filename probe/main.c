@@ -1,12 +1,12 @@
 /* podsock-probe: exec probe for kubelets, and `wait` and `status` for jobs.
  * Each run asks the engine over its socket with a small HTTP client of its
- * own (lib/ping.c): a probe that runs every few seconds in every pod must
+ * own (probe/ping.c): a probe that runs every few seconds in every pod must
  * cost about what a `stat` does. */
 #include "live.h"
 #include "options.h"
 #include "report.h"
 
-#include <podsock/ping.h>
+#include "ping.h"
 #include <podsock/util.h>
 
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #include "statusfile.h"
 
 #include <podsock/cjson.h>
-#include <podsock/ping.h>
+#include "ping.h"
 #include <podsock/util.h>
 
 #include <errno.h>

@@ -11,7 +11,7 @@
 #ifndef PODSOCK_SIDECAR_CGROUP_H
 #define PODSOCK_SIDECAR_CGROUP_H
 
-#include <podsock/config.h>
+#include "config.h"
 #include <podsock/error.h>
 
 struct engine_cgroup

@@ -4,7 +4,7 @@
 #ifndef PODSOCK_SIDECAR_DETECT_H
 #define PODSOCK_SIDECAR_DETECT_H
 
-#include <podsock/config.h>
+#include "config.h"
 #include <stdint.h>
 #include <sys/types.h>
 

@@ -7,7 +7,7 @@
 #include "options.h"
 
 #include <podsock/error.h>
-#include <podsock/seccomp.h>
+#include "seccomp_profile.h"
 #include <sys/types.h>
 
 struct engine

@@ -1,7 +1,7 @@
 #include "handback_watch.h"
 #include "api.h"
 
-#include <podsock/handback.h>
+#include "handback.h"
 #include <podsock/log.h>
 #include <podsock/util.h>
 

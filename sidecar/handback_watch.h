@@ -3,7 +3,7 @@
  * (podman #1386, gitlab-runner #2221).  A child of the sidecar follows the
  * engine's events and, when a container with a bind mount under the builds
  * path dies, gives what it wrote back to the pod UID from inside the
- * engine's user namespace (lib/handback.c, docs/ownership.md). */
+ * engine's user namespace (sidecar/handback.c, docs/ownership.md). */
 #ifndef PODSOCK_SIDECAR_HANDBACK_WATCH_H
 #define PODSOCK_SIDECAR_HANDBACK_WATCH_H
 

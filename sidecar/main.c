@@ -7,8 +7,8 @@
 #include "options.h"
 #include "supervise.h"
 
-#include <podsock/caps.h>
-#include <podsock/gateway.h>
+#include "caps.h"
+#include "gateway/gateway.h"
 #include <podsock/fs.h>
 #include <podsock/log.h>
 #include <podsock/socket.h>

@@ -1,5 +1,5 @@
 /* The sidecar's command line.  Every setting lives in struct podsock_config
- * (lib/config.c); flags are shortcuts for `--set SECTION.KEY=VALUE`. */
+ * (sidecar/config.c); flags are shortcuts for `--set SECTION.KEY=VALUE`. */
 #include "options.h"
 
 #include <podsock/cmdline.h>

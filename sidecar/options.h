@@ -1,7 +1,7 @@
 #ifndef PODSOCK_SIDECAR_OPTIONS_H
 #define PODSOCK_SIDECAR_OPTIONS_H
 
-#include <podsock/config.h>
+#include "config.h"
 #include <podsock/error.h>
 #include <podsock/log.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 #include "supervise.h"
 #include "api.h"
 
-#include <podsock/gateway.h>
+#include "gateway/gateway.h"
 #include <podsock/log.h>
 #include <podsock/status.h>
 #include <podsock/util.h>

@@ -3,7 +3,7 @@
 #ifndef PODSOCK_SIDECAR_WATCHDOG_H
 #define PODSOCK_SIDECAR_WATCHDOG_H
 
-#include <podsock/config.h>
+#include "config.h"
 #include <stdint.h>
 #include <sys/types.h>
 

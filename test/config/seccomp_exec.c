@@ -1,11 +1,11 @@
-/* seccomp-exec: test helper for lib/seccomp.c.
+/* seccomp-exec: test helper for sidecar/seccomp_profile.c.
  *   seccomp-exec COMMAND [ARG]...      run COMMAND under podsock's deny filter
  *                                      (hardening_seccomp_load), as the
  *                                      sidecar will run podman
  *   seccomp-exec --write-profile BASE OUT
  *                                      write BASE plus the deny list to OUT
  *                                      (hardening_seccomp_write_profile) */
-#include <podsock/seccomp.h>
+#include "seccomp_profile.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  *            [--pids N] [--header-timeout S] [--unavailable REASON]
  *
  * Runs until SIGTERM or SIGINT. */
-#include <podsock/gateway.h>
+#include "gateway/gateway.h"
 #include <podsock/log.h>
 #include <podsock/socket.h>
 #include <podsock/util.h>

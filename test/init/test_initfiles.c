@@ -1,10 +1,10 @@
 /* init's own pieces: identity files (init/idfiles.c), the builds mount
- * check (init/buildsdir.c), the network file system list (lib/sockdir.c). */
+ * check (init/buildsdir.c), the network file system list (init/sockdir.c). */
 #include "buildsdir.h"
 #include "idfiles.h"
 
 #include <podsock/fs.h>
-#include <podsock/sockdir.h>
+#include "sockdir.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* The live mode's judgement: the engine's answer and the sidecar's word. */
 #include "live.h"
 
-#include <podsock/ping.h>
+#include "ping.h"
 #include <podsock/util.h>
 
 #include <setjmp.h>

@@ -1,6 +1,6 @@
-/* lib/config.c: good files, every kind of error with its exact message and
+/* sidecar/config.c: good files, every kind of error with its exact message and
  * position, the environment, round trips, quantities and durations. */
-#include <podsock/config.h>
+#include "config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

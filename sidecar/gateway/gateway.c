@@ -4,8 +4,8 @@
  * thread for its other direction.  Bodies pass through fixed buffers;
  * only the small JSON requests and answers that docs/gateway.md lists are
  * read whole and rewritten. */
-#include <podsock/gateway.h>
-#include <podsock/gateway_rewrite.h>
+#include "gateway/gateway.h"
+#include "gateway/rewrite.h"
 #include <podsock/http.h>
 #include <podsock/log.h>
 #include <podsock/socket.h>

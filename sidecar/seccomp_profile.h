@@ -8,8 +8,8 @@
  * and no_new_privs breaks newuidmap's file capabilities.  So the same list is
  * also written into a podman seccomp profile (containers.conf
  * seccomp_profile), which podman applies to each nested container. */
-#ifndef PODSOCK_SECCOMP_H
-#define PODSOCK_SECCOMP_H
+#ifndef PODSOCK_SECCOMP_PROFILE_H
+#define PODSOCK_SECCOMP_PROFILE_H
 
 #include <podsock/error.h>
 #include <stddef.h>

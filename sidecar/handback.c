@@ -1,5 +1,5 @@
 #include <podsock/fs.h>
-#include <podsock/handback.h>
+#include "handback.h"
 #include <podsock/idmap.h>
 #include <podsock/util.h>
 

@@ -1,7 +1,7 @@
 /* The gateway's policy: which bind-mount sources nested containers may use,
  * and whether they may be privileged.  Refusals are 403 answers whose
  * message names the podsock.yaml setting. */
-#include <podsock/gateway_rewrite.h>
+#include "gateway/rewrite.h"
 #include <podsock/util.h>
 
 #include <cjson/cJSON.h>

@@ -4,7 +4,7 @@
  * nor pids to cgroup v2, so the writing of the limits is checked here. */
 #include "cgroup.h"
 
-#include <podsock/config.h>
+#include "config.h"
 #include <podsock/fs.h>
 
 #include <setjmp.h>

@@ -1,10 +1,10 @@
-/* The gateway's request routing, JSON rewrites and policy (lib/gateway_rewrite.c,
- * lib/gateway_policy.c).  Internal to the gateway; public for its tests. */
+/* The gateway's request routing, JSON rewrites and policy (sidecar/gateway/rewrite.c,
+ * sidecar/gateway/policy.c).  Internal to the gateway; public for its tests. */
 #ifndef PODSOCK_GATEWAY_REWRITE_H
 #define PODSOCK_GATEWAY_REWRITE_H
 
 #include <podsock/error.h>
-#include <podsock/gateway.h>
+#include "gateway/gateway.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -47,7 +47,7 @@ int gateway_check_exec (const struct gateway_options *o, const char *body, size_
 int gateway_rewrite_inspect (const char *body, size_t len, char **out, size_t *out_len);
 int gateway_rewrite_list (const char *body, size_t len, char **out, size_t *out_len);
 
-/* Policy (lib/gateway_policy.c): -1 with *status 403 and err naming the setting. */
+/* Policy (sidecar/gateway/policy.c): -1 with *status 403 and err naming the setting. */
 struct cJSON;
 int gateway_policy_binds (const struct gateway_options *o, const struct cJSON *host_config,
                           int *status, podsock_error_t *err);

@@ -2,7 +2,7 @@
  * /dev/net/tun needs (host networking, ports reported as mapped to
  * themselves) and default limits.  docs/gateway.md documents each one. */
 #include <podsock/cjson.h>
-#include <podsock/gateway_rewrite.h>
+#include "gateway/rewrite.h"
 #include <podsock/http.h>
 #include <podsock/log.h>
 #include <podsock/util.h>

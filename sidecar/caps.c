@@ -1,7 +1,7 @@
 /* Bounding-set drop with libcap, in crun's order: the loop runs up to the
  * kernel's last capability (cap_max_bits(), i.e. /proc/sys/kernel/cap_last_cap)
  * so capabilities newer than libcap's table are dropped too. */
-#include <podsock/caps.h>
+#include "caps.h"
 #include <podsock/util.h>
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* Reading the engine's answers: ping_parse_answer and ping_judge. */
-#include <podsock/ping.h>
+#include "ping.h"
 #include <podsock/util.h>
 
 #include <setjmp.h>

@@ -1,9 +1,9 @@
-/* Test and benchmark driver for lib/handback.c: hands a tree back inside the
+/* Test and benchmark driver for sidecar/handback.c: hands a tree back inside the
  * user namespace of a process (the rootless engine's), the way the sidecar
  * will, and prints the counts and the time taken.
  *   podsock-handback-tool PID DIR [--no-widen]
  *   podsock-handback-tool --here MIN MAX DIR    (no setns: this namespace) */
-#include <podsock/handback.h>
+#include "handback.h"
 #include <podsock/parse.h>
 
 #include <inttypes.h>

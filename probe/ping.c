@@ -1,7 +1,7 @@
 /* One HTTP/1.1 GET over a unix socket, with one deadline for all of it.
  * See ping.h for why this is not libcurl. */
 #include <podsock/http.h>
-#include <podsock/ping.h>
+#include "ping.h"
 #include <podsock/socket.h>
 #include <podsock/util.h>
 

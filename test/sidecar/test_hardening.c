@@ -1,7 +1,7 @@
-/* lib/caps.c and lib/seccomp.c: what can be checked without a pod.  Each
+/* sidecar/caps.c and sidecar/seccomp_profile.c: what can be checked without a pod.  Each
  * check that changes the process runs in a forked child. */
-#include <podsock/caps.h>
-#include <podsock/seccomp.h>
+#include "caps.h"
+#include "seccomp_profile.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
  * parses to the same values. */
 #include "report.h"
 
-#include <podsock/ping.h>
+#include "ping.h"
 #include <podsock/status.h>
 #include <podsock/util.h>
 

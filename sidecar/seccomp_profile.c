@@ -1,7 +1,7 @@
 /* The deny filter, built as crun builds its filters: allow by default, add
  * the native architectures, resolve each name, fail on a name libseccomp does
  * not know (a typo would otherwise deny nothing). */
-#include <podsock/seccomp.h>
+#include "seccomp_profile.h"
 #include <podsock/fs.h>
 #include <podsock/util.h>
 #include <podsock/cjson.h>

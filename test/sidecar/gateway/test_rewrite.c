@@ -1,6 +1,6 @@
 /* The gateway's routing, JSON rewrites and policy, on the JSON the docker
  * CLI and Testcontainers send. */
-#include <podsock/gateway_rewrite.h>
+#include "gateway/rewrite.h"
 #include <podsock/util.h>
 
 #include <cjson/cJSON.h>

@@ -1,7 +1,7 @@
-/* lib/handback.c: the tree walk, run as root here (the engine's user
+/* sidecar/handback.c: the tree walk, run as root here (the engine's user
  * namespace gives the pod user the same powers over its mapped IDs).  The
  * real thing with podman: test/init/handback_nested.sh. */
-#include <podsock/handback.h>
+#include "handback.h"
 
 #include <fcntl.h>
 #include <setjmp.h>

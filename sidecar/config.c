@@ -1,7 +1,7 @@
 /* The sidecar's configuration: one table of settings that the YAML loader,
  * the PODSOCK_* environment and `--set` all go through, so that a value means
  * the same thing and fails with the same words wherever it comes from. */
-#include <podsock/config.h>
+#include "config.h"
 #include <podsock/parse.h>
 #include <podsock/util.h>
 

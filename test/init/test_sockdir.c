@@ -1,4 +1,4 @@
-#include <podsock/sockdir.h>
+#include "sockdir.h"
 #include <podsock/socket.h>
 #include <podsock/util.h>
 

@@ -2,7 +2,7 @@
  * leak, no undefined behaviour" it checks two properties: every error names
  * its source, and whatever loads prints back as YAML that loads to the same
  * text (the --print-config round trip). */
-#include <podsock/config.h>
+#include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
