@@ -3,18 +3,15 @@
  * client blocks only its own thread), and a hijacked stream gets a second
  * thread for its other direction.  Bodies pass through fixed buffers;
  * only the small JSON requests and answers that docs/gateway.md lists are
- * read whole and rewritten. */
-#include "gateway/gateway.h"
+ * read whole, checked and rewritten. */
+#include "gateway/internal.h"
 #include "gateway/rewrite.h"
-#include <podsock/http.h>
 #include <podsock/log.h>
-#include <podsock/socket.h>
 #include <podsock/util.h>
 
 #include <cjson/cJSON.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -22,493 +19,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-/* Below glibc's mmap threshold (128 KiB): per-connection buffers come from
- * the heap, not from an mmap/munmap pair per connection. */
-#define BUF_SIZE (HTTP_MAX_HEAD + 60 * 1024)
-#define POOL_MAX 16         /* idle engine connections kept for the next client */
-#define IDLE_WORKERS_MAX 16 /* threads kept waiting for the next client */
-#define IDLE_WORKER_SECONDS 30
-#define JSON_MAX (8 * 1024 * 1024) /* a create request or an inspect/list answer */
-#define HIJACK_LINGER_MS 5000
-
-struct conn;
-
-struct gateway
-{
-  struct gateway_options o;
-  char **allowed; /* owned copy of o.allowed_bind_sources */
-  int listen_fd;
-  int stop_fd; /* eventfd: wakes the acceptor */
-  pthread_t acceptor;
-  pthread_mutex_t lock;
-  pthread_cond_t drained;
-  pthread_cond_t work; /* a client fd was queued for an idle worker */
-  int queue[IDLE_WORKERS_MAX];
-  unsigned n_queue, n_idle;
-  char *unavailable;
-  struct conn *conns;
-  unsigned n_conns;
-  int pool[POOL_MAX]; /* idle keep-alive engine connections */
-  unsigned n_pool;
-  atomic_bool stopping;
-  atomic_bool engine_alive;
-};
-
-struct side
-{
-  int fd;
-  char *buf;
-  size_t len;
-};
-
-struct conn
-{
-  struct gateway *g;
-  struct conn *prev, *next;
-  struct side client, engine;
-  bool engine_idle; /* the engine connection sits between two messages */
-};
-
-/* ------------------------------------------------------------ plain I/O --- */
-
-static int
-write_all (int fd, const char *p, size_t n)
-{
-  while (n > 0)
-    {
-      ssize_t w = TEMP_FAILURE_RETRY (send (fd, p, n, MSG_NOSIGNAL));
-      if (w < 0)
-        return -1;
-      p += w;
-      n -= (size_t) w;
-    }
-  return 0;
-}
-
-enum
-{
-  READ_EOF = 0,
-  READ_ERROR = -1,
-  READ_TIMEOUT = -2,
-  READ_VANISHED = -3, /* the watched peer hung up */
-};
-
-/* Reads more into s->buf.  timeout_ms < 0: no limit.  watch_fd >= 0: a
- * peer whose hang-up (POLLHUP) ends the wait.  Returns bytes read (> 0) or
- * one of READ_*. */
-static ssize_t
-read_more (struct side *s, int timeout_ms, int watch_fd)
-{
-  struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN }, { .fd = watch_fd, .events = 0 } };
-  ssize_t r;
-
-  if (s->len == BUF_SIZE)
-    return READ_ERROR;
-  for (;;)
-    {
-      int n = TEMP_FAILURE_RETRY (poll (p, watch_fd >= 0 ? 2 : 1, timeout_ms));
-      if (n < 0)
-        return READ_ERROR;
-      if (n == 0)
-        return READ_TIMEOUT;
-      if (p[0].revents)
-        break;
-      if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL))
-        return READ_VANISHED;
-    }
-  r = TEMP_FAILURE_RETRY (recv (s->fd, s->buf + s->len, BUF_SIZE - s->len, 0));
-  if (r < 0)
-    return READ_ERROR;
-  s->len += (size_t) r;
-  return r;
-}
-
-static void
-consume (struct side *s, size_t n)
-{
-  memmove (s->buf, s->buf + n, s->len - n);
-  s->len -= n;
-}
-
-/* ------------------------------------------------------ error answers --- */
-
-static void
-send_json_error (int fd, int status, const char *msg, bool keep_alive)
-{
-  cleanup_free char *body = NULL, *head = NULL;
-  cJSON *o = cJSON_CreateObject ();
-  const char *reason;
-
-  if (o == NULL)
-    return;
-  cJSON_AddStringToObject (o, "message", msg);
-  body = cJSON_PrintUnformatted (o);
-  cJSON_Delete (o);
-  if (body == NULL)
-    return;
-  switch (status)
-    {
-    case 400:
-      reason = "Bad Request";
-      break;
-    case 403:
-      reason = "Forbidden";
-      break;
-    case 408:
-      reason = "Request Timeout";
-      break;
-    case 409:
-      reason = "Conflict";
-      break;
-    case 413:
-      reason = "Payload Too Large";
-      break;
-    case 431:
-      reason = "Request Header Fields Too Large";
-      break;
-    case 501:
-      reason = "Not Implemented";
-      break;
-    case 502:
-      reason = "Bad Gateway";
-      break;
-    case 505:
-      reason = "HTTP Version Not Supported";
-      break;
-    default:
-      reason = "Service Unavailable";
-      break;
-    }
-  if (asprintf (&head,
-                "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                "Api-Version: 1.41\r\n%s\r\n",
-                status, reason, strlen (body), keep_alive ? "" : "Connection: close\r\n")
-      < 0)
-    return;
-  if (write_all (fd, head, strlen (head)) == 0)
-    write_all (fd, body, strlen (body));
-}
-
-/* ------------------------------------------------------------- bodies --- */
-
-/* Where body bytes go: forwarded raw to fd, or decoded into a buffer. */
-struct sink
-{
-  int fd;
-  char *buf;
-  size_t len, cap;
-};
-
-static int
-sink_put (struct sink *k, const char *p, size_t n)
-{
-  if (k->fd >= 0)
-    return write_all (k->fd, p, n);
-  if (k->len + n > k->cap)
-    {
-      errno = EMSGSIZE;
-      return -1;
-    }
-  memcpy (k->buf + k->len, p, n);
-  k->len += n;
-  return 0;
-}
-
-/* Moves the body framed by m from `from` (its buffer first) to k.
- * Returns 0, or -1 with errno: EPROTO (framing), EMSGSIZE (too large for
- * k), ETIMEDOUT, ECONNRESET (a side went away). */
-static int
-pump_body (struct side *from, const struct http_message *m, struct sink *k, int timeout_ms,
-           int watch_fd)
-{
-  cleanup_error podsock_error_t err = NULL;
-  struct http_chunked ch = { 0 };
-  uint64_t left = m->content_length;
-  bool done = m->body == HTTP_BODY_NONE || (m->body == HTTP_BODY_LENGTH && left == 0);
-
-  while (!done)
-    {
-      if (from->len == 0)
-        {
-          ssize_t r = read_more (from, timeout_ms, watch_fd);
-          if (r == READ_EOF && m->body == HTTP_BODY_UNTIL_CLOSE)
-            return 0;
-          if (r <= 0)
-            {
-              errno = r == READ_TIMEOUT ? ETIMEDOUT : ECONNRESET;
-              return -1;
-            }
-        }
-      if (m->body == HTTP_BODY_LENGTH || m->body == HTTP_BODY_UNTIL_CLOSE)
-        {
-          size_t n = m->body == HTTP_BODY_LENGTH && left < from->len ? (size_t) left : from->len;
-          if (sink_put (k, from->buf, n) < 0)
-            return -1;
-          consume (from, n);
-          left -= n;
-          done = m->body == HTTP_BODY_LENGTH && left == 0;
-          continue;
-        }
-      size_t before = k->len;
-      char *data = k->fd >= 0 ? NULL : k->buf + k->len;
-      size_t room = k->cap - k->len, got = 0;
-      size_t take = k->fd >= 0 || from->len <= room ? from->len : room;
-      ssize_t n;
-      if (take == 0)
-        {
-          errno = EMSGSIZE;
-          return -1;
-        }
-      n = http_chunked_feed (&ch, from->buf, take, &done, data, &got, &err);
-      if (n < 0)
-        {
-          errno = EPROTO;
-          return -1;
-        }
-      if (k->fd >= 0 && write_all (k->fd, from->buf, (size_t) n) < 0)
-        return -1;
-      k->len = before + got;
-      consume (from, (size_t) n);
-    }
-  return 0;
-}
-
-/* --------------------------------------------------------- hijacking --- */
-
-struct pipe_half
-{
-  int from, to;
-};
-
-static void
-copy_until_eof (int from, int to)
-{
-  char buf[64 * 1024];
-
-  for (;;)
-    {
-      ssize_t r = TEMP_FAILURE_RETRY (recv (from, buf, sizeof buf, 0));
-      if (r <= 0 || write_all (to, buf, (size_t) r) < 0)
-        break;
-    }
-  shutdown (to, SHUT_WR);
-}
-
-static void *
-pipe_half_run (void *arg)
-{
-  struct pipe_half *h = arg;
-  copy_until_eof (h->from, h->to);
-  return NULL;
-}
-
-/* An upgraded or hijacked connection: bytes both ways until each side
- * has closed its writing half (half-close passes through as SHUT_WR). */
-static void
-splice_both_ways (struct conn *c)
-{
-  struct pipe_half up = { .from = c->client.fd, .to = c->engine.fd };
-  pthread_t t;
-
-  if (write_all (c->client.fd, c->engine.buf, c->engine.len) < 0
-      || write_all (c->engine.fd, c->client.buf, c->client.len) < 0)
-    return;
-  c->client.len = c->engine.len = 0;
-  if (pthread_create (&t, NULL, pipe_half_run, &up) != 0)
-    return;
-  copy_until_eof (c->engine.fd, c->client.fd);
-  /* The engine is done: a client that keeps its half open (stdin) gets a
-   * moment, then the connection ends as Docker's own does. */
-  struct pollfd p = { .fd = c->client.fd, .events = POLLRDHUP };
-  if (TEMP_FAILURE_RETRY (poll (&p, 1, HIJACK_LINGER_MS)) == 0)
-    shutdown (c->client.fd, SHUT_RDWR);
-  pthread_join (t, NULL);
-}
-
-/* ------------------------------------------------------------ engine --- */
-
-/* The engine fd changes under the lock: gateway_stop() shuts it down from
- * another thread. */
-static void
-engine_set_fd (struct conn *c, int fd)
-{
-  int old;
-
-  pthread_mutex_lock (&c->g->lock);
-  old = c->engine.fd;
-  c->engine.fd = fd;
-  if (c->g->stopping && fd >= 0)
-    shutdown (fd, SHUT_RDWR);
-  pthread_mutex_unlock (&c->g->lock);
-  if (old >= 0)
-    close (old);
-}
-
-static void
-engine_close (struct conn *c)
-{
-  engine_set_fd (c, -1);
-  c->engine.len = 0;
-}
-
-/* Engine connections between two messages go back to a pool: a new client
- * (the docker CLI opens one per command) then skips a connect and the
- * engine's accept. */
-static void
-engine_release (struct conn *c)
-{
-  struct gateway *g = c->g;
-
-  if (c->engine.fd >= 0 && c->engine_idle && c->engine.len == 0)
-    {
-      pthread_mutex_lock (&g->lock);
-      if (g->n_pool < POOL_MAX && !g->stopping)
-        {
-          g->pool[g->n_pool++] = c->engine.fd;
-          c->engine.fd = -1;
-        }
-      pthread_mutex_unlock (&g->lock);
-    }
-  engine_close (c);
-}
-
-static int
-engine_from_pool (struct gateway *g)
-{
-  int fd = -1;
-
-  pthread_mutex_lock (&g->lock);
-  if (g->n_pool > 0)
-    fd = g->pool[--g->n_pool];
-  pthread_mutex_unlock (&g->lock);
-  return fd;
-}
-
-static char *
-unavailable_reason (struct gateway *g)
-{
-  char *r = NULL;
-
-  pthread_mutex_lock (&g->lock);
-  if (g->unavailable)
-    r = strdup (g->unavailable);
-  pthread_mutex_unlock (&g->lock);
-  return r;
-}
-
-/* Does the engine answer on c->engine.fd within timeout_ms?  A fresh
- * connection to a socket-activated engine succeeds even while podman is
- * down (the listen backlog holds it), so only an answer proves it runs. */
-static int
-engine_probe (struct conn *c, int timeout_ms)
-{
-  static const char ping[] = "GET /_ping HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n";
-  cleanup_error podsock_error_t err = NULL;
-  struct http_message m;
-  long deadline = monotonic_now_ms () + timeout_ms;
-  int r;
-
-  if (write_all (c->engine.fd, ping, sizeof ping - 1) < 0)
-    return -1;
-  while ((r = http_parse_response (c->engine.buf, c->engine.len, false, &m, &err)) == 0)
-    {
-      long left = deadline - monotonic_now_ms ();
-      if (left <= 0 || read_more (&c->engine, (int) left, -1) <= 0)
-        return -1;
-    }
-  if (r < 0)
-    return -1;
-  consume (&c->engine, m.head_len);
-  struct sink discard = { .fd = -1, .buf = (char[64]){ 0 }, .cap = 64 };
-  if (pump_body (&c->engine, &m, &discard, (int) (deadline - monotonic_now_ms ()), -1) < 0)
-    return -1;
-  if (!m.keep_alive)
-    engine_close (c);
-  return 0;
-}
-
-/* Is the idle engine connection still open?  (The engine closes idle
- * keep-alive connections; reusing one would lose the request.) */
-static bool
-engine_still_open (struct conn *c)
-{
-  struct pollfd p = { .fd = c->engine.fd, .events = POLLIN | POLLRDHUP };
-  return c->engine.len == 0 && TEMP_FAILURE_RETRY (poll (&p, 1, 0)) == 0;
-}
-
-static int
-engine_try (struct conn *c, long deadline)
-{
-  cleanup_error podsock_error_t err = NULL;
-
-  int fd = socket_connect_unix (c->g->o.engine_socket, &err);
-  if (fd < 0)
-    return -1;
-  engine_set_fd (c, fd);
-  if (atomic_load (&c->g->engine_alive))
-    return 0;
-  long left = deadline - monotonic_now_ms ();
-  if (engine_probe (c, left > 0 ? (int) left : 0) < 0)
-    {
-      engine_close (c);
-      return -1;
-    }
-  atomic_store (&c->g->engine_alive, true);
-  if (c->engine.fd < 0)
-    return engine_try (c, deadline);
-  return 0;
-}
-
-/* Connects to the engine, waiting up to wait_seconds for it to (re)start.
- * On failure *why is a message for the client (malloc'd). */
-static int
-engine_connect (struct conn *c, char **why)
-{
-  long deadline = monotonic_now_ms () + (long) c->g->o.wait_seconds * 1000;
-
-  if (c->engine.fd >= 0)
-    {
-      if (engine_still_open (c))
-        return 0;
-      atomic_store (&c->g->engine_alive, false);
-    }
-  engine_close (c);
-  for (int fd; (fd = engine_from_pool (c->g)) >= 0;)
-    {
-      engine_set_fd (c, fd);
-      if (engine_still_open (c))
-        return 0;
-      /* podman keeps idle connections open: one closed means it went
-       * away, so the next fresh connection must prove it is back. */
-      atomic_store (&c->g->engine_alive, false);
-      engine_close (c);
-    }
-  for (;;)
-    {
-      cleanup_free char *reason = unavailable_reason (c->g);
-      if (reason == NULL && c->g->stopping)
-        reason = strdup ("podsock gateway: stopping");
-      if (reason)
-        {
-          *why = steal_pointer (&reason);
-          return -1;
-        }
-      if (engine_try (c, deadline) == 0)
-        return 0;
-      if (monotonic_now_ms () >= deadline)
-        break;
-      struct timespec ts = { 0, 100 * 1000 * 1000 };
-      nanosleep (&ts, NULL);
-    }
-  if (asprintf (why,
-                "podsock gateway: the container engine did not answer on %s within %u s; it may "
-                "be starting or restarting (see the sidecar's log), retry, or raise "
-                "gateway.waitSeconds",
-                c->g->o.engine_socket, c->g->o.wait_seconds)
-      < 0)
-    *why = NULL;
-  return -1;
-}
 
 /* ----------------------------------------------------------- requests --- */
 
@@ -536,7 +46,6 @@ head_with_length (const char *buf, const struct http_message *m, size_t len, siz
   o += (size_t) sprintf (h + o, "Content-Length: %zu\r\n\r\n", len);
   *out_len = o;
   return h;
-}
 
 /* ?name=... of a create request, for the log. */
 static void
@@ -565,7 +74,7 @@ read_body (struct conn *c, const struct http_message *m, size_t max, struct sink
   k->buf = malloc (max);
   if (k->buf == NULL)
     return -1;
-  return pump_body (&c->client, m, k, (int) c->g->o.header_timeout_seconds * 1000, -1);
+  return gw_pump_body (&c->client, m, k, (int) c->g->o.header_timeout_seconds * 1000, -1);
 }
 
 /* The JSON rewrite or policy check a request needs.  0: body to send in
@@ -598,7 +107,7 @@ rewrite_request (struct conn *c, enum gateway_route route, const struct http_mes
   if (r < 0)
     {
       log_warn ("gateway: request refused (%d): %s", status, err->msg);
-      send_json_error (c->client.fd, status, err->msg, m->keep_alive);
+      gw_send_error (c->client.fd, status, err->msg, m->keep_alive);
     }
   return r;
 }
@@ -617,7 +126,7 @@ static int
 send_continue (struct conn *c)
 {
   static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-  return write_all (c->client.fd, cont, sizeof cont - 1);
+  return gw_write_all (c->client.fd, cont, sizeof cont - 1);
 }
 
 static bool
@@ -639,12 +148,12 @@ send_request (struct conn *c, enum gateway_route route, const struct http_messag
   if (!route_reads_request (c->g, route))
     {
       bool go_on = expects_continue (m);
-      if (write_all (c->engine.fd, c->client.buf, m->head_len) < 0)
+      if (gw_write_all (c->engine.fd, c->client.buf, m->head_len) < 0)
         return -1;
-      consume (&c->client, m->head_len);
+      gw_consume (&c->client, m->head_len);
       if (go_on && send_continue (c) < 0)
         return -1;
-      return pump_body (&c->client, m, &k, -1, -1);
+      return gw_pump_body (&c->client, m, &k, -1, -1);
     }
   cleanup_free char *head = NULL, *body = NULL;
   cleanup_free char *orig_head = malloc (m->head_len);
@@ -656,7 +165,7 @@ send_request (struct conn *c, enum gateway_route route, const struct http_messag
   if (orig_head == NULL)
     return -1;
   memcpy (orig_head, c->client.buf, m->head_len);
-  consume (&c->client, m->head_len);
+  gw_consume (&c->client, m->head_len);
   /* The head's fields point into the client buffer: re-parse the copy. */
   cleanup_error podsock_error_t perr = NULL;
   if (http_parse_request (orig_head, m->head_len, &hm, &perr) <= 0)
@@ -665,7 +174,7 @@ send_request (struct conn *c, enum gateway_route route, const struct http_messag
     return -1;
   if (read_body (c, &hm, JSON_MAX, &in) < 0)
     {
-      send_json_error (c->client.fd, errno == EMSGSIZE ? 413 : 400,
+      gw_send_error (c->client.fd, errno == EMSGSIZE ? 413 : 400,
                        "podsock gateway: could not read the request body (too large, malformed, "
                        "or the client went away)",
                        false);
@@ -677,8 +186,8 @@ send_request (struct conn *c, enum gateway_route route, const struct http_messag
       goto out;
     }
   head = head_with_length (orig_head, &hm, body ? body_len : in.len, &head_len);
-  if (head && write_all (c->engine.fd, head, head_len) == 0
-      && write_all (c->engine.fd, body ? body : in.buf, body ? body_len : in.len) == 0)
+  if (head && gw_write_all (c->engine.fd, head, head_len) == 0
+      && gw_write_all (c->engine.fd, body ? body : in.buf, body ? body_len : in.len) == 0)
     r = 0;
 out:
   free (in.buf);
@@ -708,21 +217,21 @@ relay_rewritten (struct conn *c, enum gateway_route route, const struct http_mes
   if (orig_head == NULL)
     return -1;
   memcpy (orig_head, c->engine.buf, r->head_len);
-  consume (&c->engine, r->head_len);
+  gw_consume (&c->engine, r->head_len);
   if (http_parse_response (orig_head, r->head_len, false, &hm, &err) <= 0)
     return -1;
   in.fd = -1;
   in.cap = JSON_MAX;
   in.buf = malloc (JSON_MAX);
-  if (in.buf == NULL || pump_body (&c->engine, &hm, &in, -1, c->client.fd) < 0)
+  if (in.buf == NULL || gw_pump_body (&c->engine, &hm, &in, -1, c->client.fd) < 0)
     goto out;
   if (route == ROUTE_INSPECT)
     changed = gateway_rewrite_inspect (in.buf, in.len, &body, &body_len);
   else
     changed = gateway_rewrite_list (in.buf, in.len, &body, &body_len);
   head = head_with_length (orig_head, &hm, changed == 1 ? body_len : in.len, &head_len);
-  if (head && write_all (c->client.fd, head, head_len) == 0
-      && write_all (c->client.fd, changed == 1 ? body : in.buf, changed == 1 ? body_len : in.len)
+  if (head && gw_write_all (c->client.fd, head, head_len) == 0
+      && gw_write_all (c->client.fd, changed == 1 ? body : in.buf, changed == 1 ? body_len : in.len)
              == 0)
     ret = 0;
 out:
@@ -739,7 +248,7 @@ read_response_head (struct conn *c, bool is_head, struct http_message *r)
 
   while ((n = http_parse_response (c->engine.buf, c->engine.len, is_head, r, &err)) == 0)
     {
-      ssize_t got = read_more (&c->engine, -1, c->client.fd);
+      ssize_t got = gw_read_more (&c->engine, -1, c->client.fd);
       if (got <= 0)
         {
           if (got != READ_VANISHED && c->engine.len == 0)
@@ -767,13 +276,13 @@ relay_response (struct conn *c, enum gateway_route route, const struct http_mess
       if (r.status == 101 || r.status >= 200)
         break;
       /* 100 Continue and friends: pass on, the real answer follows. */
-      if (write_all (c->client.fd, c->engine.buf, r.head_len) < 0)
+      if (gw_write_all (c->client.fd, c->engine.buf, r.head_len) < 0)
         return 0;
-      consume (&c->engine, r.head_len);
+      gw_consume (&c->engine, r.head_len);
     }
   if (r.status == 101)
     {
-      splice_both_ways (c);
+      gw_splice (c);
       return 0;
     }
   if (route_rewrites_response (route, &r))
@@ -783,21 +292,21 @@ relay_response (struct conn *c, enum gateway_route route, const struct http_mess
     }
   else
     {
-      if (write_all (c->client.fd, c->engine.buf, r.head_len) < 0)
+      if (gw_write_all (c->client.fd, c->engine.buf, r.head_len) < 0)
         return 0;
-      consume (&c->engine, r.head_len);
+      gw_consume (&c->engine, r.head_len);
       /* Docker's hijack without Upgrade (200 + raw stream, no length) is a
        * two-way stream too: attach/exec stdin follows the request. */
       if (r.body == HTTP_BODY_UNTIL_CLOSE)
         {
-          splice_both_ways (c);
+          gw_splice (c);
           return 0;
         }
-      if (pump_body (&c->engine, &r, &k, -1, c->client.fd) < 0)
+      if (gw_pump_body (&c->engine, &r, &k, -1, c->client.fd) < 0)
         return 0;
     }
   if (!r.keep_alive)
-    engine_close (c);
+    upstream_close (c);
   c->engine_idle = r.keep_alive;
   return req->keep_alive;
 }
@@ -825,10 +334,10 @@ read_request_head (struct conn *c, struct http_message *m)
           if (timeout < 0)
             timeout = 0;
         }
-      ssize_t r = read_more (&c->client, timeout, -1);
+      ssize_t r = gw_read_more (&c->client, timeout, -1);
       if (r == READ_TIMEOUT && c->client.len > 0)
         {
-          send_json_error (c->client.fd, 408,
+          gw_send_error (c->client.fd, 408,
                            "podsock gateway: the request head did not arrive in time", false);
           return 0;
         }
@@ -840,7 +349,7 @@ read_request_head (struct conn *c, struct http_message *m)
       cleanup_free char *msg = NULL;
       if (asprintf (&msg, "podsock gateway: %s", err->msg) < 0)
         msg = NULL;
-      send_json_error (c->client.fd, m->reject_status, msg ? msg : err->msg, false);
+      gw_send_error (c->client.fd, m->reject_status, msg ? msg : err->msg, false);
       return 0;
     }
   return 1;
@@ -851,22 +360,22 @@ static int
 serve_request (struct conn *c, const struct http_message *m)
 {
   enum gateway_route route = gateway_route (m->method, m->method_len, m->target, m->target_len);
-  cleanup_free char *why = unavailable_reason (c->g);
+  cleanup_free char *why = gateway_unavailable_reason (c->g);
   struct http_message req = *m;
   int r;
 
   if (why == NULL && route == ROUTE_LIBPOD_KUBE && gateway_policy_active (&c->g->o))
     {
-      send_json_error (c->client.fd, 403,
+      gw_send_error (c->client.fd, 403,
                        "podsock gateway: kube play refused: its pod specs could bypass "
                        "gateway.allowedBindSources and gateway.allowPrivileged in podsock.yaml; "
                        "use the Docker API, or lift both settings",
                        false);
       return 0;
     }
-  if (why || engine_connect (c, &why) < 0)
+  if (why || upstream_connect (c, &why) < 0)
     {
-      send_json_error (c->client.fd, 503, why ? why : "podsock gateway: no container engine",
+      gw_send_error (c->client.fd, 503, why ? why : "podsock gateway: no container engine",
                        false);
       return 0;
     }
@@ -971,7 +480,7 @@ conn_run (void *arg)
     {
       int fd;
       conn_serve (c);
-      engine_release (c);
+      upstream_release (c);
       /* gateway_stop() may shut the client fd down while it is set. */
       pthread_mutex_lock (&c->g->lock);
       fd = steal_fd (&c->client.fd);

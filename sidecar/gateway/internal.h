@@ -1,0 +1,106 @@
+/* What the gateway's files share (gateway.c, stream.c, upstream.c): the
+ * gateway, its connections, and the stream and engine-connection helpers.
+ * Internal to sidecar/gateway/. */
+#ifndef PODSOCK_GATEWAY_INTERNAL_H
+#define PODSOCK_GATEWAY_INTERNAL_H
+
+#include "gateway/gateway.h"
+#include <podsock/http.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Below glibc's mmap threshold (128 KiB): per-connection buffers come from
+ * the heap, not from an mmap/munmap pair per connection. */
+#define BUF_SIZE (HTTP_MAX_HEAD + 60 * 1024)
+#define POOL_MAX 16         /* idle engine connections kept for the next client */
+#define IDLE_WORKERS_MAX 16 /* threads kept waiting for the next client */
+#define IDLE_WORKER_SECONDS 30
+#define JSON_MAX (8 * 1024 * 1024) /* a create request or an inspect/list answer */
+#define HIJACK_LINGER_MS 5000
+
+struct conn;
+
+struct gateway
+{
+  struct gateway_options o;
+  char **allowed; /* owned copy of o.allowed_bind_sources */
+  int listen_fd;
+  int stop_fd; /* eventfd: wakes the acceptor */
+  pthread_t acceptor;
+  pthread_mutex_t lock;
+  pthread_cond_t drained;
+  pthread_cond_t work; /* a client fd was queued for an idle worker */
+  int queue[IDLE_WORKERS_MAX];
+  unsigned n_queue, n_idle;
+  char *unavailable;
+  struct conn *conns;
+  unsigned n_conns;
+  int pool[POOL_MAX]; /* idle keep-alive engine connections */
+  unsigned n_pool;
+  atomic_bool stopping;
+  atomic_bool engine_alive;
+};
+
+struct side
+{
+  int fd;
+  char *buf;
+  size_t len;
+};
+
+struct conn
+{
+  struct gateway *g;
+  struct conn *prev, *next;
+  struct side client, engine;
+  bool engine_idle; /* the engine connection sits between two messages */
+};
+enum
+{
+  READ_EOF = 0,
+  READ_ERROR = -1,
+  READ_TIMEOUT = -2,
+  READ_VANISHED = -3, /* the watched peer hung up */
+};
+
+/* Where body bytes go: forwarded raw to fd, or decoded into a buffer. */
+struct sink
+{
+  int fd;
+  char *buf;
+  size_t len, cap;
+};
+
+/* stream.c */
+int gw_write_all (int fd, const char *p, size_t n);
+/* Reads more into s->buf.  timeout_ms < 0: no limit.  watch_fd >= 0: a
+ * peer whose hang-up (POLLHUP) ends the wait.  Returns bytes read (> 0) or
+ * one of READ_*. */
+ssize_t gw_read_more (struct side *s, int timeout_ms, int watch_fd);
+void gw_consume (struct side *s, size_t n);
+void gw_send_error (int fd, int status, const char *msg, bool keep_alive);
+/* Moves the body framed by m from `from` (its buffer first) to k.
+ * Returns 0, or -1 with errno: EPROTO (framing), EMSGSIZE (too large for
+ * k), ETIMEDOUT, ECONNRESET (a side went away). */
+int gw_pump_body (struct side *from, const struct http_message *m, struct sink *k, int timeout_ms,
+                  int watch_fd);
+/* An upgraded or hijacked connection: bytes both ways until each side
+ * has closed its writing half (half-close passes through as SHUT_WR). */
+void gw_splice (struct conn *c);
+
+/* upstream.c */
+void upstream_set_fd (struct conn *c, int fd);
+void upstream_close (struct conn *c);
+/* Engine connections between two messages go back to a pool. */
+void upstream_release (struct conn *c);
+/* The reason every request is refused with now, or NULL (malloc'd). */
+char *gateway_unavailable_reason (struct gateway *g);
+/* Connects to the engine, waiting up to wait_seconds for it to (re)start.
+ * On failure *why is a message for the client (malloc'd). */
+int upstream_connect (struct conn *c, char **why);
+
+#endif
