@@ -1,10 +1,85 @@
 #include <podsock/error.h>
+#include <podsock/util.h>
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The one place that handles running out of memory (see error.h). */
+static void __attribute__ ((noreturn)) out_of_memory (void)
+{
+  static const char msg[] = "podsock: out of memory\n";
+  ssize_t r = write (STDERR_FILENO, msg, sizeof msg - 1);
+  (void) r;
+  abort ();
+}
+
+void *
+xnonnull (void *p)
+{
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+void *
+xmalloc (size_t size)
+{
+  void *p = malloc (size ? size : 1);
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+void *
+xcalloc (size_t n, size_t size)
+{
+  void *p = calloc (n ? n : 1, size ? size : 1);
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r = strdup (s);
+  if (r == NULL)
+    out_of_memory ();
+  return r;
+}
+
+char *
+xstrndup (const char *s, size_t n)
+{
+  char *r = strndup (s, n);
+  if (r == NULL)
+    out_of_memory ();
+  return r;
+}
+
+char *
+xvasprintf (const char *fmt, va_list ap)
+{
+  char *r = NULL;
+  if (vasprintf (&r, fmt, ap) < 0)
+    out_of_memory ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *r;
+
+  va_start (ap, fmt);
+  r = xvasprintf (fmt, ap);
+  va_end (ap);
+  return r;
+}
 
 void
 podsock_error_free (podsock_error_t *err)
@@ -27,12 +102,7 @@ error_set (podsock_error_t *err, int status, char *msg)
       return -1;
     }
   podsock_error_free (err);
-  *err = calloc (1, sizeof **err);
-  if (*err == NULL)
-    {
-      free (msg);
-      abort ();
-    }
+  *err = xcalloc (1, sizeof **err);
   (*err)->status = status;
   (*err)->msg = msg;
   errno = saved;
@@ -42,19 +112,15 @@ error_set (podsock_error_t *err, int status, char *msg)
 int
 podsock_error_make (podsock_error_t *err, int status, const char *fmt, ...)
 {
-  char *base = NULL, *msg = NULL;
+  char *base, *msg;
   va_list ap;
-  int r;
 
   va_start (ap, fmt);
-  r = vasprintf (&base, fmt, ap);
+  base = xvasprintf (fmt, ap);
   va_end (ap);
-  if (r < 0)
-    abort ();
   if (status != 0)
     {
-      if (asprintf (&msg, "%s: %s", base, strerror (status)) < 0)
-        abort ();
+      msg = xasprintf ("%s: %s", base, strerror (status));
       free (base);
     }
   else
@@ -65,17 +131,15 @@ podsock_error_make (podsock_error_t *err, int status, const char *fmt, ...)
 int
 podsock_error_prefix (podsock_error_t *err, const char *fmt, ...)
 {
-  char *ctx = NULL, *msg = NULL;
+  char *ctx, *msg;
   va_list ap;
 
   if (err == NULL || *err == NULL)
     return -1;
   va_start (ap, fmt);
-  if (vasprintf (&ctx, fmt, ap) < 0)
-    abort ();
+  ctx = xvasprintf (fmt, ap);
   va_end (ap);
-  if (asprintf (&msg, "%s: %s", ctx, (*err)->msg) < 0)
-    abort ();
+  msg = xasprintf ("%s: %s", ctx, (*err)->msg);
   free (ctx);
   free ((*err)->msg);
   (*err)->msg = msg;

@@ -107,14 +107,14 @@ line_add_json_string (struct line *l, const char *s, size_t n)
 static void
 line_begin (struct line *l, enum podsock_log_level level, const char *prog)
 {
-  struct timespec ts;
+  int64_t now = realtime_now_ms ();
+  time_t sec = (time_t) (now / 1000);
   struct tm tm;
   char stamp[64];
 
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
+  gmtime_r (&sec, &tm);
   snprintf (stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long) (now % 1000));
   l->len = 0;
   if (logger.format == PODSOCK_LOG_JSON)
     {

@@ -51,9 +51,7 @@ status_file_path (const char *flag)
 int64_t
 status_now_ms (void)
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_REALTIME, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return realtime_now_ms ();
 }
 
 /* A missing key leaves *out at 0. */

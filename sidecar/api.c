@@ -122,21 +122,20 @@ running_ids (const char *socket_path, long timeout_ms, size_t *n, podsock_error_
       podsock_error_make (err, 0, "GET /containers/json: not a JSON array");
       return NULL;
     }
-  ids = calloc ((size_t) cJSON_GetArraySize (list) + 1, sizeof *ids);
+  ids = xcalloc ((size_t) cJSON_GetArraySize (list) + 1, sizeof *ids);
   *n = 0;
   cJSON_ArrayForEach (item, list)
   {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive (item, "Id");
-    if (ids && cJSON_IsString (id) && strspn (id->valuestring, "0123456789abcdef") == 64)
-      ids[(*n)++] = strdup (id->valuestring);
+    if (cJSON_IsString (id) && strspn (id->valuestring, "0123456789abcdef") == 64)
+      ids[(*n)++] = xstrdup (id->valuestring);
   }
   cJSON_Delete (list);
   return ids;
 }
 
 int
-api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms,
-              podsock_error_t *err)
+api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms, podsock_error_t *err)
 {
   size_t n = 0;
   char **ids = running_ids (socket_path, timeout_ms, &n, err);
@@ -148,9 +147,9 @@ api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms,
   if (ids == NULL)
     return -1;
   multi = curl_multi_init ();
-  easies = calloc (n + 1, sizeof *easies);
-  bufs = calloc (n + 1, sizeof *bufs);
-  for (size_t i = 0; i < n && multi && easies && bufs; i++)
+  easies = xcalloc (n + 1, sizeof *easies);
+  bufs = xcalloc (n + 1, sizeof *bufs);
+  for (size_t i = 0; i < n && multi; i++)
     {
       char path[160];
       snprintf (path, sizeof path, "/containers/%s/stop?t=%u", ids[i], stop_seconds);

@@ -15,10 +15,8 @@
 static int
 write_text (const char *dir, const char *file, const char *text, podsock_error_t *err)
 {
-  cleanup_free char *path = NULL;
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
 
-  if (asprintf (&path, "%s/%s", dir, file) < 0)
-    return podsock_error_make (err, errno, "asprintf");
   return fs_write_existing (path, text, err);
 }
 
@@ -27,12 +25,10 @@ write_text (const char *dir, const char *file, const char *text, podsock_error_t
 static int
 move_all (const char *dir, const char *leaf, podsock_error_t *err)
 {
-  cleanup_free char *path = NULL;
+  cleanup_free char *path = xasprintf ("%s/cgroup.procs", dir);
   cleanup_file FILE *f = NULL;
   char line[32];
 
-  if (asprintf (&path, "%s/cgroup.procs", dir) < 0)
-    return podsock_error_make (err, errno, "asprintf");
   f = fopen (path, "re");
   if (f == NULL)
     return podsock_error_make (err, errno, "open %s", path);
@@ -98,17 +94,16 @@ engine_cgroup_setup (struct engine_cgroup *cg, const char *root, const char *sel
   char value[32];
 
   memset (cg, 0, sizeof *cg);
-  if (asprintf (&dir, "%s%s", root, strcmp (self, "/") == 0 ? "" : self) < 0
-      || asprintf (&sidecar, "%s/sidecar", dir) < 0 || asprintf (&engine, "%s/engine", dir) < 0
-      || asprintf (&ctl, "%s/cgroup.controllers", dir) < 0)
-    return podsock_error_make (err, errno, "asprintf");
+  dir = xasprintf ("%s%s", root, strcmp (self, "/") == 0 ? "" : self);
+  sidecar = xasprintf ("%s/sidecar", dir);
+  engine = xasprintf ("%s/engine", dir);
+  ctl = xasprintf ("%s/cgroup.controllers", dir);
   if ((mkdir (sidecar, 0755) < 0 && errno != EEXIST)
       || (mkdir (engine, 0755) < 0 && errno != EEXIST))
     return podsock_error_make (err, errno, "create the leaves sidecar and engine in %s", dir);
   if (move_all (dir, sidecar, err) < 0)
     return podsock_error_prefix (err, "move the sidecar's processes to %s", sidecar);
-  if (asprintf (&cg->procs, "%s/cgroup.procs", engine) < 0)
-    return podsock_error_make (err, errno, "asprintf");
+  cg->procs = xasprintf ("%s/cgroup.procs", engine);
   if (fs_read_file (ctl, 4096, &controllers, NULL, err) < 0)
     return -1;
   controllers[strcspn (controllers, "\n")] = '\0';

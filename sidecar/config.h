@@ -1,5 +1,8 @@
 /* podsock-sidecar's configuration: defaults, then a YAML file (a ConfigMap),
- * then PODSOCK_* environment variables, then flags.  See docs/config.md. */
+ * then PODSOCK_* environment variables, then flags.  See docs/config.md.
+ * Each setting has one field here, read where it is used.  config.c holds
+ * the defaults, the environment and --set; config_yaml.c the file;
+ * config_print.c --print-config; config_table.c the table they share. */
 #ifndef PODSOCK_CONFIG_H
 #define PODSOCK_CONFIG_H
 
@@ -41,7 +44,7 @@ struct podsock_config
   char *storage_dir;
   char *runtime_dir;
   char *builds_dir;
-  char *status_file;
+  char *status_file; /* default: runtime_dir/status.json (config_finalize) */
 
   /* storage */
   enum config_driver drivers[3]; /* preference order */
@@ -74,6 +77,13 @@ struct podsock_config
   unsigned gateway_wait_seconds; /* how long requests wait for the engine */
   char **allowed_bind_sources;   /* path prefixes; NULL-terminated */
   int allow_privileged;
+  int allow_libpod;              /* podman's own API, unchecked (docs/security.md) */
+  int allow_host_namespaces;     /* PidMode/IpcMode/UsernsMode/CgroupnsMode host */
+  char **allowed_capabilities;   /* CapAdd allow list; NULL-terminated */
+  char **allowed_security_opts;  /* SecurityOpt keys */
+  char **allowed_devices;        /* host device paths */
+  char **allowed_sysctls;        /* sysctl names */
+  unsigned default_stop_timeout; /* StopTimeout of creates that set none */
 
   /* hardening */
   int seccomp;   /* 1: install the deny filter */
@@ -88,6 +98,8 @@ struct podsock_config
   /* 1 while allowed_bind_sources is the default [builds_dir, socket_path]:
    * config_finalize() then follows changes of those two settings. */
   int bind_sources_derived;
+  /* 1 while status_file is the default runtime_dir/status.json. */
+  int status_file_derived;
 };
 
 /* Fills every field with its default. */
@@ -113,7 +125,8 @@ void config_free (struct podsock_config *c);
 /* Additions. */
 
 /* Settles values derived from others (the default allowed bind sources
- * follow builds_dir and socket_path).  Call once, after the last source. */
+ * follow builds_dir and socket_path, the default status file runtime_dir).
+ * Call once, after the last source. */
 void config_finalize (struct podsock_config *c);
 
 /* The checks between settings (low watermark below high); 0 or -1 with *err. */
@@ -125,13 +138,6 @@ int config_check (const struct podsock_config *c, podsock_error_t *err);
  * checks between settings are left to config_check(). */
 int config_set (struct podsock_config *c, const char *path, const char *value,
                 podsock_error_t *err);
-
-/* A Kubernetes quantity (20Gi, 500M, 1.5Gi, 1000) in bytes; 0 or -1. */
-int config_parse_size (const char *s, uint64_t *out);
-
-/* A duration (30s, 2m, 500ms, 1h30m; a bare number is seconds) in
- * milliseconds; 0 or -1. */
-int config_parse_duration_ms (const char *s, uint64_t *out);
 
 const char *config_driver_name (enum config_driver d);
 const char *config_prune_name (enum config_prune p);

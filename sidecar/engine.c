@@ -26,35 +26,32 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
 {
   cleanup_free char *text = NULL;
 
-  if (asprintf (&text,
-                "# Written by podsock-sidecar from its detection report; do not edit.\n"
-                "[containers]\n"
-                "%s"
-                "cgroups = \"%s\"\n"
-                "log_driver = \"k8s-file\"\n"
-                "%s"
-                "%s%s%s"
-                "%s"
-                "\n"
-                "[engine]\n"
-                "cgroup_manager = \"cgroupfs\"\n"
-                "events_logger = \"file\"\n"
-                /* Root of a pod's user namespace (hostUsers: false) would
-                 * use /run/libpod, not writable in a pod. */
-                "tmp_dir = \"%s/libpod/tmp\"\n"
-                "runtime = \"crun\"\n",
-                r->network_host ? "netns = \"host\"\n" : "netns = \"slirp4netns\"\n",
-                r->cgroups_enabled ? "enabled" : "disabled",
-                /* A fresh proc cannot be mounted under a masked /proc. */
-                r->proc_bind ? "volumes = [\"/proc:/proc\"]\n" : "",
-                e->seccomp_profile ? "seccomp_profile = \"" : "",
-                e->seccomp_profile ? e->seccomp_profile : "", e->seccomp_profile ? "\"\n" : "",
-                /* Under the filter crun cannot create a session keyring
-                 * (keyctl is denied): "create keyring: Operation not
-                 * permitted".  Containers then share the engine's. */
-                e->seccomp.filter ? "keyring = false\n" : "", e->run_dir)
-      < 0)
-    return podsock_error_make (err, errno, "asprintf");
+  text = xasprintf ("# Written by podsock-sidecar from its detection report; do not edit.\n"
+                    "[containers]\n"
+                    "%s"
+                    "cgroups = \"%s\"\n"
+                    "log_driver = \"k8s-file\"\n"
+                    "%s"
+                    "%s%s%s"
+                    "%s"
+                    "\n"
+                    "[engine]\n"
+                    "cgroup_manager = \"cgroupfs\"\n"
+                    "events_logger = \"file\"\n"
+                    /* Root of a pod's user namespace (hostUsers: false) would
+                     * use /run/libpod, not writable in a pod. */
+                    "tmp_dir = \"%s/libpod/tmp\"\n"
+                    "runtime = \"crun\"\n",
+                    r->network_host ? "netns = \"host\"\n" : "netns = \"slirp4netns\"\n",
+                    r->cgroups_enabled ? "enabled" : "disabled",
+                    /* A fresh proc cannot be mounted under a masked /proc. */
+                    r->proc_bind ? "volumes = [\"/proc:/proc\"]\n" : "",
+                    e->seccomp_profile ? "seccomp_profile = \"" : "",
+                    e->seccomp_profile ? e->seccomp_profile : "", e->seccomp_profile ? "\"\n" : "",
+                    /* Under the filter crun cannot create a session keyring
+                     * (keyctl is denied): "create keyring: Operation not
+                     * permitted".  Containers then share the engine's. */
+                    e->seccomp.filter ? "keyring = false\n" : "", e->run_dir);
   return fs_write_file_atomic (e->containers_conf, text, err);
 }
 
@@ -65,42 +62,30 @@ write_storage_conf (struct engine *e, const struct detect_report *r, podsock_err
   const char *ignore_chown = r->idmode == IDMODE_SINGLE ? "ignore_chown_errors = \"true\"\n" : "";
   int fuse = r->driver == CONFIG_DRIVER_FUSE_OVERLAY;
 
-  if (asprintf (&text,
-                "# Written by podsock-sidecar from its detection report; do not edit.\n"
-                "[storage]\n"
-                "driver = \"%s\"\n"
-                "graphroot = \"%s\"\n"
-                "runroot = \"%s/containers\"\n"
-                /* Rootless podman ignores graphroot from a system-wide file. */
-                "rootless_storage_path = \"%s\"\n"
-                "\n"
-                "[storage.options]\n"
-                "%s%s%s"
-                "\n"
-                "[storage.options.overlay]\n"
-                "%s"
-                "mountopt = \"%s\"\n"
-                "%s"
-                "\n"
-                "[storage.options.vfs]\n"
-                "%s",
-                r->driver == CONFIG_DRIVER_VFS ? "vfs" : "overlay", e->opts->storage_dir,
-                e->run_dir, e->opts->storage_dir,
-                e->image_store ? "additionalimagestores = [\"" : "",
-                e->image_store ? e->image_store : "", e->image_store ? "\"]\n" : "",
-                fuse ? "mount_program = \"/usr/bin/fuse-overlayfs\"\n" : "",
-                fuse ? "nodev,fsync=0" : "nodev", ignore_chown, ignore_chown)
-      < 0)
-    return podsock_error_make (err, errno, "asprintf");
+  text = xasprintf ("# Written by podsock-sidecar from its detection report; do not edit.\n"
+                    "[storage]\n"
+                    "driver = \"%s\"\n"
+                    "graphroot = \"%s\"\n"
+                    "runroot = \"%s/containers\"\n"
+                    /* Rootless podman ignores graphroot from a system-wide file. */
+                    "rootless_storage_path = \"%s\"\n"
+                    "\n"
+                    "[storage.options]\n"
+                    "%s%s%s"
+                    "\n"
+                    "[storage.options.overlay]\n"
+                    "%s"
+                    "mountopt = \"%s\"\n"
+                    "%s"
+                    "\n"
+                    "[storage.options.vfs]\n"
+                    "%s",
+                    r->driver == CONFIG_DRIVER_VFS ? "vfs" : "overlay", e->graphroot, e->run_dir,
+                    e->graphroot, e->image_store ? "additionalimagestores = [\"" : "",
+                    e->image_store ? e->image_store : "", e->image_store ? "\"]\n" : "",
+                    fuse ? "mount_program = \"/usr/bin/fuse-overlayfs\"\n" : "",
+                    fuse ? "nodev,fsync=0" : "nodev", ignore_chown, ignore_chown);
   return fs_write_file_atomic (e->storage_conf, text, err);
-}
-
-static int
-path_in (char **out, const char *dir, const char *name, podsock_error_t *err)
-{
-  if (asprintf (out, "%s/%s", dir, name) < 0)
-    return podsock_error_make (err, errno, "asprintf");
-  return 0;
 }
 
 /* Rootless podman keeps a pause process pid, locks and a libpod database in
@@ -109,32 +94,29 @@ path_in (char **out, const char *dir, const char *name, podsock_error_t *err)
 static int
 prepare_dirs (struct engine *e, podsock_error_t *err)
 {
-  const struct sidecar_options *o = e->opts;
   const char *home = getenv ("HOME");
 
   /* A directory of our own below runtime_dir, which is often an emptyDir
    * that root owns; emptying it cannot touch anything else. */
-  if (path_in (&e->run_dir, o->runtime_dir, "engine", err) < 0)
-    return -1;
+  e->run_dir = xasprintf ("%s/engine", e->cfg->runtime_dir);
   if (fs_mkdir_p (e->run_dir, 0700, err) < 0 || fs_empty_dir (e->run_dir, err) < 0)
     return podsock_error_prefix (err, "runtime directory (mount a writable emptyDir at %s)",
-                                 o->runtime_dir);
+                                 e->cfg->runtime_dir);
   if (chmod (e->run_dir, 0700) < 0)
     return podsock_error_make (err, errno, "runtime directory: chmod %s", e->run_dir);
-  if (fs_mkdir_p (o->storage_dir, 0700, err) < 0)
+  if (fs_mkdir_p (e->graphroot, 0700, err) < 0)
     return podsock_error_prefix (err, "storage directory");
-  if (fs_make_private_dir (o->storage_dir, err) < 0)
+  if (fs_make_private_dir (e->graphroot, err) < 0)
     return podsock_error_prefix (err, "storage directory");
-  if (access (o->storage_dir, W_OK | X_OK) < 0)
+  if (access (e->graphroot, W_OK | X_OK) < 0)
     return podsock_error_make (err, errno,
                                "storage directory %s is not writable by uid %u; run podsock-init "
                                "first or give the volume to this user (fsGroup)",
-                               o->storage_dir, (unsigned) getuid ());
+                               e->graphroot, (unsigned) getuid ());
   /* Podman writes below $HOME; pods often have none or a read-only one. */
   if (home == NULL || access (home, W_OK | X_OK) < 0)
     {
-      if (path_in (&e->home, e->run_dir, "home", err) < 0)
-        return -1;
+      e->home = xasprintf ("%s/home", e->run_dir);
       if (fs_mkdir_p (e->home, 0700, err) < 0)
         return podsock_error_prefix (err, "home directory");
     }
@@ -146,20 +128,24 @@ prepare_dirs (struct engine *e, podsock_error_t *err)
  * instead of failing on newuidmap. */
 #define SINGLE_ID_USER "podsock-single-id"
 
-static int
-build_env (struct engine *e, const struct detect_report *r, podsock_error_t *err)
+static void
+build_env (struct engine *e, const struct detect_report *r)
 {
   size_t n = 0, i = 0;
   int single = r->idmode == IDMODE_SINGLE;
-  const char *drop[] = { "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=", "XDG_RUNTIME_DIR=",
-                         "CONTAINERS_CONF=", "CONTAINERS_STORAGE_CONF=", "HOME=",
-                         single ? "USER=" : "LISTEN_FDS=", NULL };
+  const char *drop[] = { "LISTEN_FDS=",
+                         "LISTEN_PID=",
+                         "LISTEN_FDNAMES=",
+                         "XDG_RUNTIME_DIR=",
+                         "CONTAINERS_CONF=",
+                         "CONTAINERS_STORAGE_CONF=",
+                         "HOME=",
+                         single ? "USER=" : "LISTEN_FDS=",
+                         NULL };
 
   while (environ[n])
     n++;
-  e->env = calloc (n + 9, sizeof *e->env);
-  if (e->env == NULL)
-    return podsock_error_make (err, errno, "calloc");
+  e->env = xcalloc (n + 9, sizeof *e->env);
   for (size_t k = 0; k < n; k++)
     {
       int keep = 1;
@@ -167,16 +153,16 @@ build_env (struct engine *e, const struct detect_report *r, podsock_error_t *err
         if (strncmp (environ[k], *d, strlen (*d)) == 0)
           keep = 0;
       if (keep || (strncmp (environ[k], "HOME=", 5) == 0 && e->home == NULL))
-        e->env[i++] = strdup (environ[k]);
+        e->env[i++] = xstrdup (environ[k]);
     }
-  if (asprintf (&e->env[i++], "XDG_RUNTIME_DIR=%s", e->run_dir) < 0
-      || asprintf (&e->env[i++], "CONTAINERS_CONF=%s", e->containers_conf) < 0
-      || asprintf (&e->env[i++], "CONTAINERS_STORAGE_CONF=%s", e->storage_conf) < 0
-      || (e->home && asprintf (&e->env[i++], "HOME=%s", e->home) < 0)
-      || (single && asprintf (&e->env[i++], "USER=%s", SINGLE_ID_USER) < 0))
-    return podsock_error_make (err, errno, "asprintf");
+  e->env[i++] = xasprintf ("XDG_RUNTIME_DIR=%s", e->run_dir);
+  e->env[i++] = xasprintf ("CONTAINERS_CONF=%s", e->containers_conf);
+  e->env[i++] = xasprintf ("CONTAINERS_STORAGE_CONF=%s", e->storage_conf);
+  if (e->home)
+    e->env[i++] = xasprintf ("HOME=%s", e->home);
+  if (single)
+    e->env[i++] = xasprintf ("USER=%s", SINGLE_ID_USER);
   /* Two slots stay for LISTEN_FDS and LISTEN_PID, filled in the child. */
-  return 0;
 }
 
 /* The deny list (docs/hardening.md) reaches every nested container through
@@ -186,10 +172,10 @@ build_env (struct engine *e, const struct detect_report *r, podsock_error_t *err
 static int
 prepare_seccomp (struct engine *e, const char *confdir, podsock_error_t *err)
 {
-  if (!e->opts->cfg.seccomp)
+  if (!e->cfg->seccomp)
     return 0;
-  if (path_in (&e->seccomp_profile, confdir, "seccomp.json", err) < 0
-      || hardening_seccomp_write_profile (SECCOMP_BASE_PROFILE, e->seccomp_profile, err) < 0)
+  e->seccomp_profile = xasprintf ("%s/seccomp.json", confdir);
+  if (hardening_seccomp_write_profile (SECCOMP_BASE_PROFILE, e->seccomp_profile, err) < 0)
     return -1;
   if (seccomp_can_load () && seccomp_prepare (&e->seccomp, err) < 0)
     return -1;
@@ -198,40 +184,46 @@ prepare_seccomp (struct engine *e, const char *confdir, podsock_error_t *err)
   return 0;
 }
 
-int
-engine_prepare_dirs (struct engine *e, const struct sidecar_options *opts, podsock_error_t *err)
+void
+engine_init (struct engine *e, const struct podsock_config *cfg, const char *graphroot,
+             const char *image_store)
 {
-  const char *image_store = e->image_store;
+  *e = (struct engine){
+    .cfg = cfg, .graphroot = graphroot, .image_store = image_store, .out_fd = -1
+  };
+}
 
-  memset (e, 0, sizeof *e);
-  e->image_store = image_store;
-  e->opts = opts;
-  e->out_fd = -1;
-  e->api_socket = opts->socket_path;
-  return prepare_dirs (e, err);
+int
+engine_prepare_dirs (struct engine *e, podsock_error_t *err)
+{
+  if (prepare_dirs (e, err) < 0)
+    return -1;
+  /* Behind the gateway podman serves a socket of its own; the sidecar binds
+   * it (sidecar/main.c) and hands it over like the clients' socket. */
+  e->api_socket_private = e->cfg->gateway;
+  e->api_socket = e->api_socket_private ? xasprintf ("%s/podman.sock", e->run_dir)
+                                        : xstrdup (e->cfg->socket_path);
+  return 0;
 }
 
 int
 engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *err)
 {
-  cleanup_free char *confdir = NULL;
-  const struct sidecar_options *opts = e->opts;
+  cleanup_free char *confdir = xasprintf ("%s/podsock", e->run_dir);
 
-  if (storage_reconcile_driver (opts->storage_dir, r, err) < 0)
+  if (storage_reconcile_driver (e->graphroot, r, err) < 0)
     return podsock_error_prefix (err, "storage directory");
-  if (path_in (&confdir, e->run_dir, "podsock", err) < 0
-      || fs_mkdir_p (confdir, 0700, err) < 0)
+  if (fs_mkdir_p (confdir, 0700, err) < 0)
     return -1;
-  if (asprintf (&e->runtime_root, "root=%s/crun", e->run_dir) < 0)
-    return podsock_error_make (err, errno, "asprintf");
-  if (path_in (&e->containers_conf, confdir, "containers.conf", err) < 0
-      || path_in (&e->storage_conf, confdir, "storage.conf", err) < 0)
-    return -1;
+  e->runtime_root = xasprintf ("root=%s/crun", e->run_dir);
+  e->containers_conf = xasprintf ("%s/containers.conf", confdir);
+  e->storage_conf = xasprintf ("%s/storage.conf", confdir);
   if (prepare_seccomp (e, confdir, err) < 0)
     return podsock_error_prefix (err, "seccomp");
   if (write_containers_conf (e, r, err) < 0 || write_storage_conf (e, r, err) < 0)
     return podsock_error_prefix (err, "write podman configuration");
-  return build_env (e, r, err);
+  build_env (e, r);
+  return 0;
 }
 
 /* engine.nofile and engine.nproc: limits for podman and all it starts.
@@ -261,8 +253,8 @@ exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_m
   /* crun keeps its state in /run/crun when it runs as root (root of a
    * hostUsers: false pod), not writable in a pod; rootless it uses
    * XDG_RUNTIME_DIR/crun, the same directory. */
-  char listen_pid[32], *argv[] = { (char *) e->opts->podman, "system", "service", "--time=0",
-                                   "--runtime-flag", e->runtime_root, NULL };
+  char listen_pid[32], *argv[] = { (char *) e->cfg->podman, "system",        "service", "--time=0",
+                                   "--runtime-flag",        e->runtime_root, NULL };
   size_t n = 0;
   int devnull, lfd, ofd;
 
@@ -276,7 +268,7 @@ exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_m
         _exit (125);
       close (cfd);
     }
-  set_engine_rlimits (&e->opts->cfg);
+  set_engine_rlimits (e->cfg);
   /* Move everything above fd 3 first, so that the dup2s below cannot
    * clobber each other whatever numbers the fds had. */
   lfd = fcntl (listen_fd, F_DUPFD_CLOEXEC, 10);
@@ -307,7 +299,7 @@ exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_m
   /* Last, so that nothing above runs under the filter. */
   if (e->seccomp.filter && seccomp_install_prepared (&e->seccomp) < 0)
     _exit (126);
-  execvpe (e->opts->podman, argv, e->env);
+  execvpe (e->cfg->podman, argv, e->env);
   _exit (errno == ENOENT ? 127 : 126);
 }
 
@@ -339,12 +331,11 @@ engine_start (struct engine *e, int listen_fd, const sigset_t *child_mask, podso
 int
 engine_clean_stale_state (struct engine *e, podsock_error_t *err)
 {
-  cleanup_free char *path = NULL, *text = NULL;
+  cleanup_free char *path = xasprintf ("%s/libpod/tmp/pause.pid", e->run_dir);
+  cleanup_free char *text = NULL;
   podsock_error_t rerr = NULL;
   long pid;
 
-  if (asprintf (&path, "%s/libpod/tmp/pause.pid", e->run_dir) < 0)
-    return podsock_error_make (err, errno, "asprintf");
   if (fs_read_file (path, 32, &text, NULL, &rerr) < 0)
     {
       podsock_error_free (&rerr);
@@ -366,9 +357,9 @@ engine_release (struct engine *e)
     for (char **p = e->env; *p; p++)
       free (*p);
   free (e->env);
-  if (e->private_socket)
-    unlink (e->private_socket);
-  free (e->private_socket);
+  if (e->api_socket_private && e->api_socket)
+    unlink (e->api_socket);
+  free (e->api_socket);
   free (e->run_dir);
   free (e->seccomp_profile);
   if (e->seccomp.filter)

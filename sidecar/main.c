@@ -26,47 +26,97 @@
 /* Clients that connect before podman accepts wait here, not in ECONNREFUSED. */
 #define LISTEN_BACKLOG 4096
 
+/* Everything main() sets up, in the order it does. */
+struct sidecar
+{
+  struct sidecar_options opts;
+  struct storagedir_layout layout;
+  const char *graphroot; /* layout.graphroot, or storage.dir when none was found */
+  int lock_fd;           /* the pod's lock on a shared storage volume */
+  int sigfd;
+  sigset_t child_mask; /* what children get back before exec */
+  int listen_fd;       /* the clients' socket */
+  ino_t socket_ino;    /* its inode as bound */
+  int engine_fd;       /* what podman gets: listen_fd, or its own socket behind the gateway */
+  struct detect_report report;
+  struct engine engine;
+  struct engine_cgroup cgroup;
+  struct gateway *gateway;
+};
+
+/* Closes and frees what is left; the last step on every path out. */
+static void
+sidecar_release (struct sidecar *sc)
+{
+  if (sc->lock_fd >= 0)
+    close (sc->lock_fd);
+  if (sc->listen_fd >= 0)
+    close (sc->listen_fd);
+  if (sc->sigfd >= 0)
+    close (sc->sigfd);
+  sidecar_options_free (&sc->opts);
+}
+
 static int
-fail (podsock_error_t *err)
+fail (struct sidecar *sc, podsock_error_t *err)
 {
   log_error ("%s", (*err)->msg);
   podsock_error_free (err);
+  sidecar_release (sc);
   return 1;
 }
 
 /* Set-up failed after the socket was bound: no socket may stay behind that
  * accepts connections nobody will answer. */
 static int
-fail_unbind (struct sidecar_options *opts, struct engine *e, podsock_error_t *err)
+fail_unbind (struct sidecar *sc, podsock_error_t *err)
 {
-  unlink (opts->socket_path);
-  engine_release (e);
-  sidecar_options_free (opts);
-  return fail (err);
+  if (sc->gateway)
+    gateway_stop (sc->gateway);
+  unlink (sc->opts.cfg.socket_path);
+  engine_release (&sc->engine);
+  return fail (sc, err);
 }
 
-static void
-detect (struct detect_report *r, const struct sidecar_options *opts)
+/* The configuration, and the log as it asks.  Returns the exit status when
+ * there is nothing to run (--help, --version, --print-config, an error), or
+ * -1 to go on. */
+static int
+parse_options (struct sidecar *sc, int argc, char **argv)
 {
-  detect_run (r, opts->storage_dir, opts->cfg.drivers, opts->cfg.n_drivers);
+  cleanup_error podsock_error_t err = NULL;
+  enum sidecar_parse_result parsed;
+
+  podsock_log_setup ("podsock-sidecar", STDOUT_FILENO, PODSOCK_LOG_TEXT, PODSOCK_LOG_INFO);
+  if (sidecar_options_parse (argc, argv, &sc->opts, &parsed, &err) < 0)
+    {
+      fprintf (stderr, "podsock-sidecar: %s\n", err->msg);
+      return 2;
+    }
+  if (parsed == SIDECAR_PARSE_EXIT_OK)
+    return 0;
+  /* With --check the report goes to stdout; logs must not mix into the JSON. */
+  podsock_log_setup ("podsock-sidecar", sc->opts.check ? STDERR_FILENO : STDOUT_FILENO,
+                     sc->opts.cfg.log_format, sc->opts.cfg.log_level);
+  return -1;
 }
 
 /* Capabilities podman does not need leave the bounding set before it starts
  * (possible only with CAP_SETPCAP: root of a hostUsers: false pod; a
  * non-root pod's bounding set is the one Kubernetes gave). */
 static void
-drop_capabilities (const struct sidecar_options *opts)
+drop_capabilities (const struct podsock_config *cfg)
 {
   cleanup_error podsock_error_t err = NULL;
   struct caps_result cr = { 0 };
 
-  if (!opts->cfg.drop_caps)
+  if (!cfg->drop_caps)
     return;
   if (hardening_caps_drop (&cr, &err) < 0)
     log_warn ("capabilities: %s", err->msg);
   else if (cr.can_drop)
-    podsock_log_fields (PODSOCK_LOG_INFO, "dropped capabilities from the bounding set",
-                        "bounding", cr.bounding, NULL);
+    podsock_log_fields (PODSOCK_LOG_INFO, "dropped capabilities from the bounding set", "bounding",
+                        cr.bounding, NULL);
   else if (cr.extra && *cr.extra)
     podsock_log_fields (PODSOCK_LOG_WARN,
                         "cannot drop capabilities (no CAP_SETPCAP); the pod grants more than "
@@ -78,13 +128,6 @@ drop_capabilities (const struct sidecar_options *opts)
   caps_result_free (&cr);
 }
 
-/* The graphroot inside the storage volume, found as podsock-init found it:
- * the volume itself when it is ours, a directory of ours inside a volume
- * root the kubelet owns, or this pod's own directory on a shared volume
- * (whose images in STORAGE/shared podman then reads as well), or the shared
- * image store itself in the writer pod (storage.shared, PODSOCK_STORAGE_SHARED
- * =writer, set on init and sidecar alike).  Only "writer" changes the
- * sidecar's answer: init's "true" made STORAGE/shared, which "auto" finds. */
 /* engine.memoryMax and engine.pidsMax, in a cgroup subtree of the engine's
  * own when the pod's cgroup is delegated.  Nested containers then run
  * without cgroups of their own, inside that subtree, so that the limits hold
@@ -121,49 +164,68 @@ setup_engine_cgroup (struct engine_cgroup *cg, struct engine *engine, struct det
     }
 }
 
+/* The graphroot inside the storage volume, found as podsock-init found it:
+ * the volume itself when it is ours, a directory of ours inside a volume
+ * root the kubelet owns, or this pod's own directory on a shared volume
+ * (whose images in STORAGE/shared podman then reads as well), or the shared
+ * image store itself in the writer pod (storage.shared, PODSOCK_STORAGE_SHARED
+ * =writer, set on init and sidecar alike).  Only "writer" changes the
+ * sidecar's answer: init's "true" made STORAGE/shared, which "auto" finds. */
 static int
-find_graphroot (struct sidecar_options *opts, struct storagedir_layout *layout, int *lock_fd,
-                podsock_error_t *err)
+find_graphroot (struct sidecar *sc, podsock_error_t *err)
 {
   char host[256] = "";
   const char *pod = getenv ("POD_NAME");
+  const struct podsock_config *cfg = &sc->opts.cfg;
+  struct storagedir_layout *layout = &sc->layout;
   enum storagedir_mode mode
-      = opts->cfg.storage_shared == STORAGEDIR_WRITER ? STORAGEDIR_WRITER : STORAGEDIR_AUTO;
+      = cfg->storage_shared == STORAGEDIR_WRITER ? STORAGEDIR_WRITER : STORAGEDIR_AUTO;
 
+  sc->graphroot = cfg->storage_dir;
   if (pod == NULL || *pod == '\0')
     pod = getenv ("HOSTNAME");
   if ((pod == NULL || *pod == '\0') && gethostname (host, sizeof host - 1) == 0)
     pod = host;
-  if (storagedir_layout (opts->storage_dir, mode, pod ? pod : "", layout, err) < 0)
+  if (storagedir_layout (cfg->storage_dir, mode, pod ? pod : "", layout, err) < 0)
     return -1;
   if (layout->shared)
     {
-      *lock_fd = storagedir_hold_lock (layout, err);
-      if (*lock_fd < 0)
+      sc->lock_fd = storagedir_hold_lock (layout, err);
+      if (sc->lock_fd < 0)
         return -1;
-      podsock_log_fields (PODSOCK_LOG_INFO, "shared storage volume", "graphroot",
-                          layout->graphroot, "image_store",
+      podsock_log_fields (PODSOCK_LOG_INFO, "shared storage volume", "graphroot", layout->graphroot,
+                          "image_store",
                           layout->writer ? "this graphroot (writer)" : layout->imagestore, NULL);
     }
-  opts->storage_dir = layout->graphroot;
+  sc->graphroot = layout->graphroot;
   return 0;
+}
+
+static void
+detect (struct sidecar *sc)
+{
+  detect_run (&sc->report, sc->graphroot, sc->opts.cfg.drivers, sc->opts.cfg.n_drivers);
 }
 
 /* --check: the report on stdout, nothing started, nothing bound. */
 static int
-run_check (const struct sidecar_options *opts)
+run_check (struct sidecar *sc)
 {
   cleanup_error podsock_error_t err = NULL;
   cleanup_free char *json = NULL;
-  struct detect_report r;
+  int rc;
 
-  if (fs_mkdir_p (opts->storage_dir, 0700, &err) < 0
-      || fs_make_private_dir (opts->storage_dir, &err) < 0)
+  if (find_graphroot (sc, &err) < 0)
+    log_warn ("storage: %s", err->msg);
+  podsock_error_free (&err);
+  if (fs_mkdir_p (sc->graphroot, 0700, &err) < 0 || fs_make_private_dir (sc->graphroot, &err) < 0)
     log_warn ("storage directory: %s", err->msg);
-  detect (&r, opts);
-  json = detect_report_json (&r, 1);
+  detect (sc);
+  json = detect_report_json (&sc->report, 1);
   puts (json);
-  return r.can_run ? 0 : 1;
+  rc = sc->report.can_run ? 0 : 1;
+  sidecar_release (sc);
+  return rc;
 }
 
 /* One line per decision, and each limitation with what would lift it. */
@@ -177,32 +239,85 @@ log_report (const struct detect_report *r)
         podsock_log_fields (PODSOCK_LOG_DEBUG, "probe", "probe", p->name, "ok",
                             p->ok ? "true" : "false", "reason", p->reason, NULL);
       else
-        podsock_log_fields (PODSOCK_LOG_INFO, "limitation", "probe", p->name, "reason",
-                            p->reason, "kubernetes", p->fix, NULL);
+        podsock_log_fields (PODSOCK_LOG_INFO, "limitation", "probe", p->name, "reason", p->reason,
+                            "kubernetes", p->fix, NULL);
     }
   for (size_t i = 0; i < r->n_warnings; i++)
     log_warn ("%s", r->warnings[i]);
   if (r->can_run)
-    podsock_log_fields (PODSOCK_LOG_INFO, "engine configuration chosen", "storage_driver",
-                        detect_driver_name (r->driver), "network",
-                        r->network_host ? "host" : "private", "cgroups",
-                        r->cgroups_enabled ? "enabled" : "disabled", "proc",
-                        r->proc_bind ? "bind" : "fresh", "id_mapping",
-                        detect_idmode_name (r->idmode), "storage_filesystem", r->storage_fs,
-                        NULL);
+    podsock_log_fields (
+        PODSOCK_LOG_INFO, "engine configuration chosen", "storage_driver",
+        detect_driver_name (r->driver), "network", r->network_host ? "host" : "private", "cgroups",
+        r->cgroups_enabled ? "enabled" : "disabled", "proc", r->proc_bind ? "bind" : "fresh",
+        "id_mapping", detect_idmode_name (r->idmode), "storage_filesystem", r->storage_fs, NULL);
+}
+
+/* Orphans (conmon, the pause process) must come to us when we are not
+ * PID 1 of the container. */
+static void
+become_subreaper (void)
+{
+  if (getpid () != 1 && prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
+    log_warn ("cannot become a child subreaper: %m; orphaned conmon processes will not be reaped");
+}
+
+/* Signals first, then the socket: it exists within milliseconds of start. */
+static int
+bind_client_socket (struct sidecar *sc, podsock_error_t *err)
+{
+  const struct podsock_config *cfg = &sc->opts.cfg;
+  struct stat st;
+
+  sc->sigfd = supervise_block_signals (&sc->child_mask, err);
+  if (sc->sigfd < 0)
+    return -1;
+  sc->listen_fd = socket_bind_listen (cfg->socket_path, cfg->socket_mode, cfg->socket_gid,
+                                      LISTEN_BACKLOG, err);
+  if (sc->listen_fd < 0)
+    return -1;
+  log_info ("listening on %s", cfg->socket_path);
+  if (stat (cfg->socket_path, &st) == 0)
+    sc->socket_ino = st.st_ino;
+  sc->engine_fd = sc->listen_fd;
+  return 0;
+}
+
+/* The storage, podman's directories, and what the pod allows. */
+static int
+prepare_engine (struct sidecar *sc, podsock_error_t *err)
+{
+  const struct storagedir_layout *layout = &sc->layout;
+
+  if (find_graphroot (sc, err) < 0)
+    return podsock_error_prefix (err, "storage");
+  engine_init (&sc->engine, &sc->opts.cfg, sc->graphroot,
+               layout->shared && !layout->writer ? layout->imagestore : NULL);
+  if (engine_prepare_dirs (&sc->engine, err) < 0)
+    return -1;
+  detect (sc);
+  log_report (&sc->report);
+  if (!sc->report.can_run)
+    {
+      cleanup_free char *json = detect_report_json (&sc->report, 0);
+      podsock_log_fields (PODSOCK_LOG_ERROR, "no engine can run in this pod", "why",
+                          sc->report.why_not, "report", json, NULL);
+      return podsock_error_make (err, 0, "giving up: %s (the limitations above say what to change)",
+                                 sc->report.why_not);
+    }
+  return 0;
 }
 
 /* With the gateway (the default), clients talk to the gateway on the pod's
- * socket and podman serves a private one in its runtime directory, also
- * bound here and handed over by socket activation, so that it too stays
- * open while podman restarts. */
+ * socket and podman serves a private one in its runtime directory
+ * (engine.api_socket), also bound here and handed over by socket
+ * activation, so that it too stays open while podman restarts. */
 static int
-start_gateway (struct gateway **gw, struct engine *e, const struct sidecar_options *opts,
-               const struct detect_report *r, int client_fd, int *engine_fd,
-               podsock_error_t *err)
+start_gateway (struct sidecar *sc, podsock_error_t *err)
 {
-  struct podsock_config const *c = &opts->cfg;
+  const struct podsock_config *c = &sc->opts.cfg;
+  const struct detect_report *r = &sc->report;
   struct gateway_options go = {
+    .engine_socket = sc->engine.api_socket,
     .wait_seconds = c->gateway_wait_seconds,
     /* With tun, slirp4netns per container: podman's rootless bridge would
      * need a writable /proc/sys (ip_forward), which a pod does not have. */
@@ -212,164 +327,120 @@ start_gateway (struct gateway **gw, struct engine *e, const struct sidecar_optio
     .default_pids = c->container_pids,
     .allowed_bind_sources = (const char *const *) c->allowed_bind_sources,
     .allow_privileged = c->allow_privileged,
+    .allow_libpod = c->allow_libpod,
+    .allow_host_namespaces = c->allow_host_namespaces,
+    .allowed_capabilities = (const char *const *) c->allowed_capabilities,
+    .allowed_security_opts = (const char *const *) c->allowed_security_opts,
+    .allowed_devices = (const char *const *) c->allowed_devices,
+    .allowed_sysctls = (const char *const *) c->allowed_sysctls,
+    .default_stop_timeout = c->default_stop_timeout,
+    /* The gateway hands back before it answers (docs/ownership.md). */
+    .handback = c->handback,
+    .builds_dir = c->builds_dir,
+    .engine_run_dir = sc->engine.run_dir,
+    .root_in_userns = r->root_in_userns,
   };
+  cleanup_free char *hosts = xasprintf ("%s/hosts", c->runtime_dir);
 
-  if (asprintf (&e->private_socket, "%s/podman.sock", e->run_dir) < 0)
-    return podsock_error_make (err, errno, "asprintf");
-  *engine_fd = socket_bind_listen (e->private_socket, 0600, (gid_t) -1, LISTEN_BACKLOG, err);
-  if (*engine_fd < 0)
+  go.hosts_file = hosts;
+
+  if (!c->gateway)
+    return 0;
+  sc->engine_fd = socket_bind_listen (sc->engine.api_socket, 0600, (gid_t) -1, LISTEN_BACKLOG, err);
+  if (sc->engine_fd < 0)
     return podsock_error_prefix (err, "engine socket");
-  e->api_socket = e->private_socket;
-  go.engine_socket = e->private_socket;
-  if (gateway_start (gw, client_fd, &go, err) < 0)
+  if (gateway_start (&sc->gateway, sc->listen_fd, &go, err) < 0)
     return podsock_error_prefix (err, "gateway");
   podsock_log_fields (PODSOCK_LOG_INFO, "gateway serving the socket", "engine_socket",
-                      e->private_socket, "network_rewrite",
-                      r->network_host ? "host" : "slirp4netns",
-                      NULL);
+                      sc->engine.api_socket, "network_rewrite",
+                      r->network_host ? "host" : "slirp4netns", NULL);
   return 0;
+}
+
+/* Limits and hardening, the gateway, podman's configuration, then podman. */
+static int
+start_engine (struct sidecar *sc, podsock_error_t *err)
+{
+  setup_engine_cgroup (&sc->cgroup, &sc->engine, &sc->report, &sc->opts.cfg);
+  drop_capabilities (&sc->opts.cfg);
+  if (start_gateway (sc, err) < 0 || engine_configure (&sc->engine, &sc->report, err) < 0
+      || engine_start (&sc->engine, sc->engine_fd, &sc->child_mask, err) < 0)
+    return -1;
+  log_info ("started podman (pid %d)", (int) sc->engine.pid);
+  return 0;
+}
+
+/* Files that nested non-root users write under the builds directory go
+ * back to the job's user (paths.handBack). */
+static void
+start_handback_watch (struct sidecar *sc)
+{
+  const struct podsock_config *cfg = &sc->opts.cfg;
+  struct handback_watch_params hp = { .api_socket = sc->engine.api_socket,
+                                      .run_dir = sc->engine.run_dir,
+                                      .builds_dir = cfg->builds_dir,
+                                      .root_in_userns = sc->report.root_in_userns };
+
+  if (cfg->handback && handback_watch_start (&hp, &sc->child_mask) < 0)
+    log_warn ("cannot start the ownership hand-back watcher: %m; files that nested non-root "
+              "users write under %s stay theirs",
+              cfg->builds_dir);
+}
+
+/* Until podman has exited for good; returns the sidecar's exit status. */
+static int
+supervise (struct sidecar *sc)
+{
+  struct watchdog_params wd = { .cfg = &sc->opts.cfg,
+                                .graphroot = sc->graphroot,
+                                .api_socket = sc->engine.api_socket,
+                                .run_dir = sc->engine.run_dir };
+  struct supervise_params sp = { .cfg = &sc->opts.cfg,
+                                 .sigfd = sc->sigfd,
+                                 .listen_fd = sc->engine_fd,
+                                 .child_mask = &sc->child_mask,
+                                 .driver = detect_driver_name (sc->report.driver),
+                                 .watchdog = &wd,
+                                 .gateway = sc->gateway,
+                                 .socket_ino = sc->socket_ino };
+
+  return supervise_run (&sc->engine, &sp);
+}
+
+static void
+shut_down (struct sidecar *sc, int status)
+{
+  if (sc->gateway)
+    gateway_stop (sc->gateway);
+  /* No socket that nobody serves: clients get ENOENT, not a hang. */
+  unlink (sc->opts.cfg.socket_path);
+  engine_release (&sc->engine);
+  engine_cgroup_release (&sc->cgroup);
+  log_info ("exiting with status %d", status);
+  sidecar_release (sc);
 }
 
 int
 main (int argc, char **argv)
 {
   cleanup_error podsock_error_t err = NULL;
-  struct sidecar_options opts;
-  enum sidecar_parse_result parsed;
-  struct engine engine = { .out_fd = -1 };
-  struct detect_report report;
-  struct engine_cgroup cgroup = { 0 };
-  struct gateway *gateway = NULL;
-  struct storagedir_layout layout;
-  cleanup_close int lock_fd = -1;
-  int engine_fd;
-  ino_t socket_ino = 0;
-  cleanup_close int listen_fd = -1;
-  cleanup_close int sigfd = -1;
-  sigset_t child_mask;
+  struct sidecar sc = {
+    .lock_fd = -1, .sigfd = -1, .listen_fd = -1, .engine_fd = -1, .engine = { .out_fd = -1 }
+  };
   int status;
 
-  podsock_log_setup ("podsock-sidecar", STDOUT_FILENO, PODSOCK_LOG_TEXT, PODSOCK_LOG_INFO);
-  if (sidecar_options_parse (argc, argv, &opts, &parsed, &err) < 0)
-    {
-      fprintf (stderr, "podsock-sidecar: %s\n", err->msg);
-      return 2;
-    }
-  if (parsed == SIDECAR_PARSE_EXIT_OK)
-    return 0;
-  podsock_log_setup ("podsock-sidecar", STDOUT_FILENO, opts.log_format, opts.log_level);
-  if (opts.check)
-    {
-      /* The report goes to stdout; logs must not mix into the JSON. */
-      podsock_log_setup ("podsock-sidecar", STDERR_FILENO, opts.log_format, opts.log_level);
-      int rc;
-      if (find_graphroot (&opts, &layout, &lock_fd, &err) < 0)
-        log_warn ("storage: %s", err->msg);
-      rc = run_check (&opts);
-      sidecar_options_free (&opts);
-      return rc;
-    }
-
-  /* Orphans (conmon, the pause process) must come to us when we are not
-   * PID 1 of the container. */
-  if (getpid () != 1 && prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
-    log_warn ("cannot become a child subreaper: %m; orphaned conmon processes will not be reaped");
-
-  sigfd = supervise_block_signals (&child_mask, &err);
-  if (sigfd < 0)
-    return fail (&err);
-
-  /* Bind first: the socket exists within milliseconds of start. */
-  listen_fd = socket_bind_listen (opts.socket_path, opts.socket_mode, opts.socket_gid,
-                                  LISTEN_BACKLOG, &err);
-  if (listen_fd < 0)
-    return fail (&err);
-  log_info ("listening on %s", opts.socket_path);
-  {
-    struct stat st;
-    if (stat (opts.socket_path, &st) == 0)
-      socket_ino = st.st_ino;
-  }
-
-  if (find_graphroot (&opts, &layout, &lock_fd, &err) < 0)
-    {
-      podsock_error_prefix (&err, "storage");
-      return fail_unbind (&opts, &engine, &err);
-    }
-  engine.image_store = layout.shared && !layout.writer ? layout.imagestore : NULL;
-  if (engine_prepare_dirs (&engine, &opts, &err) < 0)
-    return fail_unbind (&opts, &engine, &err);
-  detect (&report, &opts);
-  log_report (&report);
-  if (!report.can_run)
-    {
-      cleanup_free char *json = detect_report_json (&report, 0);
-      podsock_log_fields (PODSOCK_LOG_ERROR, "no engine can run in this pod", "why",
-                          report.why_not, "report", json, NULL);
-      podsock_error_make (&err, 0, "giving up: %s (the limitations above say what to change)",
-                          report.why_not);
-      return fail_unbind (&opts, &engine, &err);
-    }
-  setup_engine_cgroup (&cgroup, &engine, &report, &opts.cfg);
-  drop_capabilities (&opts);
-  engine_fd = listen_fd;
-  if (opts.cfg.gateway
-      && start_gateway (&gateway, &engine, &opts, &report, listen_fd, &engine_fd, &err) < 0)
-    return fail_unbind (&opts, &engine, &err);
-  if (engine_configure (&engine, &report, &err) < 0
-      || engine_start (&engine, engine_fd, &child_mask, &err) < 0)
-    {
-      if (gateway)
-        gateway_stop (gateway);
-      return fail_unbind (&opts, &engine, &err);
-    }
-  log_info ("started podman (pid %d)", (int) engine.pid);
-  {
-    struct handback_watch_params hp = { .api_socket = engine.api_socket,
-                                        .run_dir = engine.run_dir,
-                                        .builds_dir = opts.cfg.builds_dir,
-                                        .root_in_userns = report.root_in_userns };
-    if (opts.cfg.handback && handback_watch_start (&hp, &child_mask) < 0)
-      log_warn ("cannot start the ownership hand-back watcher: %m; files that nested non-root "
-                "users write under %s stay theirs",
-                opts.cfg.builds_dir);
-  }
-
-  {
-    cleanup_free char *status_file = NULL;
-    struct watchdog_params wd = { .storage_dir = opts.storage_dir,
-                                  .api_socket = engine.api_socket,
-                                  .run_dir = engine.run_dir,
-                                  .limit_bytes = opts.storage_limit_bytes,
-                                  .high_pct = opts.high_watermark_pct,
-                                  .low_pct = opts.low_watermark_pct,
-                                  .prune = opts.prune };
-    struct supervise_params sp = { .sigfd = sigfd,
-                                   .listen_fd = engine_fd,
-                                   .gateway = gateway,
-                                   .socket_path = opts.socket_path,
-                                   .socket_ino = socket_ino,
-                                   .child_mask = &child_mask,
-                                   .grace_seconds = opts.grace_seconds,
-                                   .restart_max = opts.restart_max,
-                                   .restart_window_seconds = opts.restart_window_seconds,
-                                   .driver = detect_driver_name (report.driver),
-                                   .watchdog = &wd,
-                                   .watchdog_interval_seconds = opts.prune_interval_seconds };
-    if (opts.cfg.status_file && *opts.cfg.status_file)
-      sp.status_file = opts.cfg.status_file;
-    else if (asprintf (&status_file, "%s/status.json", opts.runtime_dir) > 0)
-      sp.status_file = status_file;
-    status = supervise_run (&engine, &sp);
-  }
-
-  if (gateway)
-    gateway_stop (gateway);
-  /* No socket that nobody serves: clients get ENOENT, not a hang. */
-  unlink (opts.socket_path);
-  engine_release (&engine);
-  engine_cgroup_release (&cgroup);
-  log_info ("exiting with status %d", status);
-  sidecar_options_free (&opts);
+  status = parse_options (&sc, argc, argv);
+  if (status >= 0)
+    return status;
+  if (sc.opts.check)
+    return run_check (&sc);
+  become_subreaper ();
+  if (bind_client_socket (&sc, &err) < 0)
+    return fail (&sc, &err);
+  if (prepare_engine (&sc, &err) < 0 || start_engine (&sc, &err) < 0)
+    return fail_unbind (&sc, &err);
+  start_handback_watch (&sc);
+  status = supervise (&sc);
+  shut_down (&sc, status);
   return status;
 }

@@ -1,5 +1,5 @@
 /* The sidecar's command line.  Every setting lives in struct podsock_config
- * (sidecar/config.c); flags are shortcuts for `--set SECTION.KEY=VALUE`. */
+ * (sidecar/config.h); flags are shortcuts for `--set SECTION.KEY=VALUE`. */
 #include "options.h"
 
 #include <podsock/cmdline.h>
@@ -124,9 +124,7 @@ set_flag (struct sidecar_options *o, int key, const char *v, podsock_error_t *er
                                    "--set: '%s' is not KEY=VALUE; write e.g. "
                                    "--set storage.sizeLimit=20Gi",
                                    v);
-      path = strndup (v, (size_t) (eq - v));
-      if (path == NULL)
-        abort ();
+      path = xstrndup (v, (size_t) (eq - v));
       if (config_set (&o->cfg, path, eq + 1, err) < 0)
         return podsock_error_prefix (err, "--set");
       return 0;
@@ -216,27 +214,6 @@ load_config_file (struct sidecar_options *o, podsock_error_t *err)
   return config_load_file (&o->cfg, o->config_path, err);
 }
 
-static void
-fill_shortcuts (struct sidecar_options *o)
-{
-  o->socket_path = o->cfg.socket_path;
-  o->socket_mode = o->cfg.socket_mode;
-  o->socket_gid = o->cfg.socket_gid;
-  o->storage_dir = o->cfg.storage_dir;
-  o->runtime_dir = o->cfg.runtime_dir;
-  o->podman = o->cfg.podman;
-  o->grace_seconds = o->cfg.grace_seconds;
-  o->log_format = o->cfg.log_format;
-  o->log_level = o->cfg.log_level;
-  o->storage_limit_bytes = o->cfg.storage_limit_bytes;
-  o->high_watermark_pct = o->cfg.high_watermark_pct;
-  o->low_watermark_pct = o->cfg.low_watermark_pct;
-  o->prune = o->cfg.prune;
-  o->prune_interval_seconds = o->cfg.prune_interval_seconds;
-  o->restart_max = o->cfg.restart_max;
-  o->restart_window_seconds = o->cfg.restart_window_seconds;
-}
-
 static int
 print_config (const struct sidecar_options *o, podsock_error_t *err)
 {
@@ -266,7 +243,6 @@ parse_all (int argc, char **argv, struct sidecar_options *o, enum sidecar_parse_
       || apply_flags (argc, argv, o, err) < 0)
     return -1;
   config_finalize (&o->cfg);
-  fill_shortcuts (o);
   if (want_print)
     {
       *result = SIDECAR_PARSE_EXIT_OK;
@@ -281,7 +257,6 @@ sidecar_options_parse (int argc, char **argv, struct sidecar_options *o,
 {
   memset (o, 0, sizeof *o);
   config_defaults (&o->cfg);
-  fill_shortcuts (o);
   *result = SIDECAR_PARSE_RUN;
   if (parse_all (argc, argv, o, result, err) < 0)
     {
@@ -298,5 +273,4 @@ void
 sidecar_options_free (struct sidecar_options *o)
 {
   config_free (&o->cfg);
-  o->socket_path = o->storage_dir = o->runtime_dir = o->podman = NULL;
 }

@@ -3,9 +3,6 @@
 
 #include "config.h"
 #include <podsock/error.h>
-#include <podsock/log.h>
-#include <stdint.h>
-#include <sys/types.h>
 
 struct sidecar_options
 {
@@ -13,24 +10,6 @@ struct sidecar_options
   struct podsock_config cfg;
   const char *config_path; /* the file that was read, NULL when none */
   int check;               /* --check: validate the configuration and the pod */
-
-  /* Shortcuts into cfg, kept for the rest of sidecar/. */
-  const char *socket_path; /* the client socket */
-  unsigned socket_mode;    /* its permission bits */
-  gid_t socket_gid;        /* its group, (gid_t) -1 to keep ours */
-  const char *storage_dir; /* podman's graphroot */
-  const char *runtime_dir; /* XDG_RUNTIME_DIR, runroot, generated configuration */
-  const char *podman;      /* the podman binary */
-  unsigned grace_seconds;  /* shutdown grace before SIGKILL */
-  enum podsock_log_format log_format;
-  enum podsock_log_level log_level;
-  uint64_t storage_limit_bytes; /* storage.sizeLimit, 0: unknown */
-  unsigned high_watermark_pct;
-  unsigned low_watermark_pct;
-  enum config_prune prune;
-  unsigned prune_interval_seconds;
-  unsigned restart_max;
-  unsigned restart_window_seconds;
 };
 
 enum sidecar_parse_result

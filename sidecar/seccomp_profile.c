@@ -173,9 +173,7 @@ export_bpf (scmp_filter_ctx ctx, struct seccomp_prepared *p, podsock_error_t *er
       || size / (off_t) sizeof (struct sock_filter) > BPF_MAXINSNS)
     return podsock_error_make (err, EINVAL, "seccomp: exported filter has %lld bytes",
                                (long long) size);
-  p->filter = malloc ((size_t) size);
-  if (p->filter == NULL)
-    abort ();
+  p->filter = xmalloc ((size_t) size);
   if (pread (fd, p->filter, (size_t) size, 0) != (ssize_t) size)
     return podsock_error_make (err, errno ? errno : EIO, "seccomp: read the exported filter");
   p->len = (unsigned short) (size / (off_t) sizeof (struct sock_filter));
@@ -248,9 +246,7 @@ read_text (const char *path, podsock_error_t *err)
                           path);
       return NULL;
     }
-  mem = open_memstream (&buf, &len);
-  if (mem == NULL)
-    abort ();
+  mem = xnonnull (open_memstream (&buf, &len));
   while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
     fwrite (chunk, 1, n, mem);
   if (ferror (f) || fclose (mem) != 0)
@@ -300,8 +296,8 @@ deny_rule (void)
   cJSON *rule = cJSON_CreateObject ();
   cJSON *names = cJSON_CreateStringArray (deny_list, (int) ARRAY_SIZE (deny_list));
 
-  if (rule == NULL || names == NULL)
-    abort ();
+  xnonnull (rule);
+  xnonnull (names);
   cJSON_AddItemToObject (rule, "names", names);
   cJSON_AddStringToObject (rule, "action", "SCMP_ACT_ERRNO");
   cJSON_AddNumberToObject (rule, "errnoRet", EPERM);
@@ -329,9 +325,7 @@ hardening_seccomp_write_profile (const char *base_profile, const char *out_path,
                                base_profile);
   strip_denied (rules);
   if (!cJSON_InsertItemInArray (rules, 0, deny_rule ()))
-    abort ();
-  out = cJSON_Print (root);
-  if (out == NULL)
-    abort ();
+    xnonnull (NULL);
+  out = xnonnull (cJSON_Print (root));
   return fs_write_file_atomic (out_path, out, err);
 }

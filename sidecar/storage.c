@@ -27,11 +27,10 @@ dir_exists (const char *dir, const char *name)
 static int
 previous_driver (const char *dir)
 {
-  cleanup_free char *path = NULL, *text = NULL;
+  cleanup_free char *path = xasprintf ("%s/%s", dir, MARKER);
+  cleanup_free char *text = NULL;
   podsock_error_t err = NULL;
 
-  if (asprintf (&path, "%s/%s", dir, MARKER) < 0)
-    return -1;
   if (fs_read_file (path, 64, &text, NULL, &err) == 0)
     {
       text[strcspn (text, "\n")] = '\0';
@@ -76,15 +75,13 @@ storage_reconcile_driver (const char *dir, struct detect_report *r, podsock_erro
           log_warn ("storage %s holds %s data: reusing %s instead of %s (empty the volume to "
                     "switch)",
                     dir, detect_driver_name ((enum config_driver) prev),
-                    detect_driver_name ((enum config_driver) prev),
-                    detect_driver_name (r->driver));
+                    detect_driver_name ((enum config_driver) prev), detect_driver_name (r->driver));
           r->driver = (enum config_driver) prev;
         }
       else
         {
-          log_warn ("storage %s holds %s data, which this pod cannot use: emptying it for %s",
-                    dir, detect_driver_name ((enum config_driver) prev),
-                    detect_driver_name (r->driver));
+          log_warn ("storage %s holds %s data, which this pod cannot use: emptying it for %s", dir,
+                    detect_driver_name ((enum config_driver) prev), detect_driver_name (r->driver));
           if (fs_empty_dir (dir, err) < 0)
             return podsock_error_prefix (err, "reset storage for driver %s",
                                          detect_driver_name (r->driver));
@@ -93,7 +90,6 @@ storage_reconcile_driver (const char *dir, struct detect_report *r, podsock_erro
   else if (prev >= 0)
     log_info ("storage %s: reusing its %s data", dir,
               detect_driver_name ((enum config_driver) prev));
-  if (asprintf (&marker, "%s/%s", dir, MARKER) < 0)
-    return podsock_error_make (err, errno, "asprintf");
+  marker = xasprintf ("%s/%s", dir, MARKER);
   return fs_write_file_atomic (marker, detect_driver_name (r->driver), err);
 }

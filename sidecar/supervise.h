@@ -17,19 +17,17 @@ int supervise_block_signals (sigset_t *old, podsock_error_t *err);
 
 struct supervise_params
 {
+  /* shutdown.grace, engine.restartMax and restartWindow, paths.statusFile,
+   * storage.pruneInterval, socket.path (the clients' socket, checked every
+   * few seconds) */
+  const struct podsock_config *cfg;
   int sigfd;
-  int listen_fd;             /* what podman gets at each (re)start */
+  int listen_fd; /* what podman gets at each (re)start */
   const sigset_t *child_mask;
-  unsigned grace_seconds;
-  unsigned restart_max;      /* restarts allowed within restart_window */
-  unsigned restart_window_seconds;
-  const char *status_file;   /* NULL: none */
-  const char *driver;        /* for the status file */
-  const struct watchdog_params *watchdog; /* limit_bytes 0: off */
-  unsigned watchdog_interval_seconds;
-  struct gateway *gateway;   /* told when podman is lost; NULL: none */
-  const char *socket_path;   /* the clients' socket, checked every few seconds */
-  ino_t socket_ino;          /* its inode as bound */
+  const char *driver;                     /* for the status file */
+  const struct watchdog_params *watchdog; /* storage.sizeLimit 0: off */
+  struct gateway *gateway;                /* told when podman is lost; NULL: none */
+  ino_t socket_ino;                       /* the clients' socket's inode as bound */
 };
 
 /* Runs until podman has exited for good and every other child is gone.

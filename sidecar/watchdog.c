@@ -95,7 +95,7 @@ join_engine_userns (const char *run_dir)
 static int
 above (const struct watchdog_params *p, uint64_t used, unsigned pct)
 {
-  return used > p->limit_bytes / 100 * pct;
+  return used > p->cfg->storage_limit_bytes / 100 * pct;
 }
 
 static void
@@ -148,7 +148,7 @@ unused_images (const struct watchdog_params *p, struct image **out)
     return 0;
   images = cJSON_Parse (ibody);
   containers = cJSON_Parse (cbody);
-  *out = calloc ((size_t) cJSON_GetArraySize (images) + 1, sizeof **out);
+  *out = xcalloc ((size_t) cJSON_GetArraySize (images) + 1, sizeof **out);
   cJSON_ArrayForEach (it, images)
   {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive (it, "Id");
@@ -182,30 +182,30 @@ prune_lru (const struct watchdog_params *p, struct watchdog_result *r)
   struct image *imgs = NULL;
   size_t n = unused_images (p, &imgs);
 
-  for (size_t i = 0; i < n && above (p, r->used_after, p->low_pct); i++)
+  for (size_t i = 0; i < n && above (p, r->used_after, p->cfg->low_watermark_pct); i++)
     {
       cleanup_error podsock_error_t err = NULL;
       const char *id = strncmp (imgs[i].id, "sha256:", 7) == 0 ? imgs[i].id + 7 : imgs[i].id;
       if (api_delete_image (p->api_socket, id, API_TIMEOUT_MS, &err) == 200)
         r->images_removed++;
-      r->used_after = watchdog_disk_usage (p->storage_dir);
+      r->used_after = watchdog_disk_usage (p->graphroot);
     }
   free (imgs);
 }
 
-static void __attribute__ ((noreturn))
-run_round (const struct watchdog_params *p, int fd)
+static void __attribute__ ((noreturn)) run_round (const struct watchdog_params *p, int fd)
 {
   struct watchdog_result r = { 0 };
 
   join_engine_userns (p->run_dir);
-  r.used_before = r.used_after = watchdog_disk_usage (p->storage_dir);
-  if (p->limit_bytes && p->prune != CONFIG_PRUNE_OFF && above (p, r.used_before, p->high_pct))
+  r.used_before = r.used_after = watchdog_disk_usage (p->graphroot);
+  if (p->cfg->storage_limit_bytes && p->cfg->prune != CONFIG_PRUNE_OFF
+      && above (p, r.used_before, p->cfg->high_watermark_pct))
     {
       r.pruned = 1;
       prune_dangling (p, &r);
-      r.used_after = watchdog_disk_usage (p->storage_dir);
-      if (p->prune == CONFIG_PRUNE_LRU && above (p, r.used_after, p->low_pct))
+      r.used_after = watchdog_disk_usage (p->graphroot);
+      if (p->cfg->prune == CONFIG_PRUNE_LRU && above (p, r.used_after, p->cfg->low_watermark_pct))
         prune_lru (p, &r);
     }
   if (write (fd, &r, sizeof r) != (ssize_t) sizeof r)

@@ -9,12 +9,11 @@
 
 struct watchdog_params
 {
-  const char *storage_dir;
-  const char *api_socket;
-  const char *run_dir;       /* podman's XDG_RUNTIME_DIR: the pause process */
-  uint64_t limit_bytes;      /* 0: watchdog off */
-  unsigned high_pct, low_pct;
-  enum config_prune prune;
+  /* storage.sizeLimit (0: watchdog off), the watermarks, storage.prune */
+  const struct podsock_config *cfg;
+  const char *graphroot;  /* what is measured */
+  const char *api_socket; /* where podman prunes */
+  const char *run_dir;    /* podman's XDG_RUNTIME_DIR: the pause process */
 };
 
 struct watchdog_result

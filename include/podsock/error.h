@@ -6,6 +6,10 @@
  * context as the error travels up with podsock_error_prefix(), and only the
  * binary's main() prints it.  One-shot set-up code may then exit; the
  * sidecar's supervisor loop logs and carries on.
+ *
+ * Out of memory is the one exception: xmalloc(), xstrdup(), xasprintf() and
+ * the others in <podsock/util.h> write "out of memory" and abort (and so do
+ * the functions below), rather than pass ENOMEM up through every caller.
  */
 #ifndef PODSOCK_ERROR_H
 #define PODSOCK_ERROR_H

@@ -1,9 +1,11 @@
 /* Small helpers every podsock binary uses: cleanup attributes, EINTR loops,
- * the monotonic clock. */
+ * allocation that cannot fail, the clocks. */
 #ifndef PODSOCK_UTIL_H
 #define PODSOCK_UTIL_H
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -21,6 +23,19 @@
 #endif
 
 #define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+
+/* Allocation: the one out-of-memory policy of the tree (include/podsock/error.h).
+ * Running out of memory is not an error a caller can handle: these write
+ * "out of memory" to stderr and abort (lib/error.c), and never return NULL. */
+void *xmalloc (size_t size);
+void *xcalloc (size_t n, size_t size);
+char *xstrdup (const char *s);
+char *xstrndup (const char *s, size_t n);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+char *xvasprintf (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0)));
+/* p, or the same abort when it is NULL: for what other libraries allocate
+ * (cJSON, open_memstream). */
+void *xnonnull (void *p);
 
 static inline void
 cleanup_freep (void *p)
@@ -75,6 +90,16 @@ monotonic_now_ms (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Milliseconds since the epoch on CLOCK_REALTIME: for times that others
+ * read (the status file), never for deadlines. */
+static inline int64_t
+realtime_now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 static void
@@ -57,6 +58,70 @@ mode_parses_octal (void **state)
   assert_int_equal (parse_mode ("rw", &m), -1);
 }
 
+struct parse_case
+{
+  const char *text;
+  uint64_t want;
+};
+
+/* parse takes each of good to its value and refuses each of bad; unit
+ * follows the values in messages. */
+static void
+check_parser (int (*parse) (const char *, uint64_t *), const char *unit,
+              const struct parse_case *good, size_t n_good, const char *const *bad, size_t n_bad)
+{
+  uint64_t v;
+
+  for (size_t i = 0; i < n_good; i++)
+    {
+      if (parse (good[i].text, &v) < 0)
+        fail_msg ("'%s' rejected", good[i].text);
+      if (v != good[i].want)
+        fail_msg ("'%s' gave %llu%s", good[i].text, (unsigned long long) v, unit);
+    }
+  for (size_t i = 0; i < n_bad; i++)
+    if (parse (bad[i], &v) == 0)
+      fail_msg ("'%s' accepted as %llu%s", bad[i], (unsigned long long) v, unit);
+}
+
+static void
+sizes (void **state)
+{
+  static const struct parse_case good[] = {
+    { "0", 0 },
+    { "1000", 1000 },
+    { "1k", 1000 },
+    { "500M", 500000000ULL },
+    { "1G", 1000000000ULL },
+    { "20Gi", 20ULL << 30 },
+    { "1.5Gi", 3ULL << 29 },
+    { "0.5Ki", 512 },
+    { "1Ei", 1ULL << 60 },
+    { "15Ei", 15ULL << 60 },
+    { "18446744073709551615", UINT64_MAX },
+  };
+  static const char *const bad[]
+      = { "",    "G",  "1.Gi", ".5Gi", "1GB", "1gi", "1 Gi", "-1", "16Ei", "18446744073709551616",
+          "1e3", "1m", "1K" };
+  (void) state;
+  check_parser (parse_size, "", good, sizeof good / sizeof good[0], bad,
+                sizeof bad / sizeof bad[0]);
+}
+
+static void
+durations (void **state)
+{
+  static const struct parse_case good[] = {
+    { "0", 0 },       { "30", 30000 },   { "30s", 30000 },   { "2m", 120000 },
+    { "500ms", 500 }, { "1h", 3600000 }, { "1m30s", 90000 }, { "1s500ms", 1500 },
+  };
+  static const char *const bad[]
+      = { "", "s", "1.5s", "10x", "-1s", "1 s", "1d", "m5", "99999999999999999999s" };
+  (void) state;
+  check_parser (parse_duration_ms, " ms", good, sizeof good / sizeof good[0], bad,
+                sizeof bad / sizeof bad[0]);
+}
+
 int
 main (void)
 {
@@ -64,6 +129,8 @@ main (void)
     cmocka_unit_test (u64_accepts_plain_decimal),
     cmocka_unit_test (u64_rejects_junk_and_range),
     cmocka_unit_test (mode_parses_octal),
+    cmocka_unit_test (sizes),
+    cmocka_unit_test (durations),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

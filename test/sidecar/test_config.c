@@ -1,5 +1,6 @@
-/* sidecar/config.c: good files, every kind of error with its exact message and
- * position, the environment, round trips, quantities and durations. */
+/* sidecar/config*.c: good files, every kind of error with its exact message
+ * and position, the environment, round trips, derived defaults (quantities
+ * and durations: test/lib/test_parse.c). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -316,70 +317,6 @@ bad_values (void **state)
                 "t.yaml:1:14: log.level: the value contains a NUL character; remove it");
 }
 
-struct parse_case
-{
-  const char *text;
-  uint64_t want;
-};
-
-/* parse takes each of good to its value and refuses each of bad; unit
- * follows the values in messages. */
-static void
-check_parser (int (*parse) (const char *, uint64_t *), const char *unit,
-              const struct parse_case *good, size_t n_good, const char *const *bad, size_t n_bad)
-{
-  uint64_t v;
-
-  for (size_t i = 0; i < n_good; i++)
-    {
-      if (parse (good[i].text, &v) < 0)
-        fail_msg ("'%s' rejected", good[i].text);
-      if (v != good[i].want)
-        fail_msg ("'%s' gave %llu%s", good[i].text, (unsigned long long) v, unit);
-    }
-  for (size_t i = 0; i < n_bad; i++)
-    if (parse (bad[i], &v) == 0)
-      fail_msg ("'%s' accepted as %llu%s", bad[i], (unsigned long long) v, unit);
-}
-
-static void
-sizes (void **state)
-{
-  static const struct parse_case good[] = {
-    { "0", 0 },
-    { "1000", 1000 },
-    { "1k", 1000 },
-    { "500M", 500000000ULL },
-    { "1G", 1000000000ULL },
-    { "20Gi", 20ULL << 30 },
-    { "1.5Gi", 3ULL << 29 },
-    { "0.5Ki", 512 },
-    { "1Ei", 1ULL << 60 },
-    { "15Ei", 15ULL << 60 },
-    { "18446744073709551615", UINT64_MAX },
-  };
-  static const char *const bad[]
-      = { "",    "G",  "1.Gi", ".5Gi", "1GB", "1gi", "1 Gi", "-1", "16Ei", "18446744073709551616",
-          "1e3", "1m", "1K" };
-  (void) state;
-  check_parser (config_parse_size, "", good, sizeof good / sizeof good[0], bad,
-                sizeof bad / sizeof bad[0]);
-}
-
-static void
-durations (void **state)
-{
-  static const struct parse_case good[] = {
-    { "0", 0 },       { "30", 30000 },   { "30s", 30000 },   { "2m", 120000 },
-    { "500ms", 500 }, { "1h", 3600000 }, { "1m30s", 90000 }, { "1s500ms", 1500 },
-  };
-  static const char *const bad[]
-      = { "", "s", "1.5s", "10x", "-1s", "1 s", "1d", "m5", "99999999999999999999s" };
-  (void) state;
-  check_parser (config_parse_duration_ms, " ms", good, sizeof good / sizeof good[0], bad,
-                sizeof bad / sizeof bad[0]);
-}
-
 static void
 clear_env (void)
 {
@@ -558,6 +495,45 @@ load_file_errors (void **state)
   config_free (&c);
 }
 
+/* paths.statusFile defaults to RUNTIME_DIR/status.json, so that
+ * --runtime-dir moves it; once set (file, environment, --set) it stays. */
+static void
+status_file_follows_runtime_dir_until_set (void **state)
+{
+  struct podsock_config c;
+  podsock_error_t err = NULL;
+  (void) state;
+  clear_env ();
+  config_defaults (&c);
+  assert_int_equal (config_set (&c, "paths.runtimeDir", "/x/run", &err), 0);
+  config_finalize (&c);
+  assert_string_equal (c.status_file, "/x/run/status.json");
+  config_free (&c);
+
+  assert_int_equal (load (&c, "paths: {runtimeDir: /r}\n", &err), 0);
+  config_finalize (&c);
+  assert_string_equal (c.status_file, "/r/status.json");
+  config_free (&c);
+
+  assert_int_equal (load (&c, "paths: {statusFile: /s/st.json}\n", &err), 0);
+  assert_int_equal (config_set (&c, "paths.runtimeDir", "/x/run", &err), 0);
+  config_finalize (&c);
+  assert_string_equal (c.status_file, "/s/st.json");
+  config_free (&c);
+
+  config_defaults (&c);
+  setenv ("PODSOCK_STATUS_FILE", "/e/st.json", 1);
+  setenv ("PODSOCK_RUNTIME_DIR", "/e/run", 1);
+  if (config_apply_env (&c, &err) < 0)
+    fail_msg ("%s", err->msg);
+  config_finalize (&c);
+  assert_string_equal (c.runtime_dir, "/e/run");
+  assert_string_equal (c.status_file, "/e/st.json");
+  config_free (&c);
+  unsetenv ("PODSOCK_STATUS_FILE");
+  unsetenv ("PODSOCK_RUNTIME_DIR");
+}
+
 int
 main (void)
 {
@@ -569,12 +545,11 @@ main (void)
     cmocka_unit_test (unknown_and_duplicate_keys),
     cmocka_unit_test (wrong_types),
     cmocka_unit_test (bad_values),
-    cmocka_unit_test (sizes),
-    cmocka_unit_test (durations),
     cmocka_unit_test (environment_overrides_file),
     cmocka_unit_test (environment_errors_name_the_variable),
     cmocka_unit_test (round_trip),
     cmocka_unit_test (bind_sources_follow_paths_until_set),
+    cmocka_unit_test (status_file_follows_runtime_dir_until_set),
     cmocka_unit_test (set_by_path),
     cmocka_unit_test (load_file_errors),
   };

@@ -36,11 +36,11 @@ defaults (void **state)
   podsock_error_t err = NULL;
   (void) state;
   assert_int_equal (parse (1, argv, &o, &err), 0);
-  assert_string_equal (o.socket_path, "/sockets/podman.sock");
-  assert_int_equal (o.socket_mode, 0660);
-  assert_string_equal (o.storage_dir, "/var/lib/podsock/storage");
-  assert_string_equal (o.runtime_dir, "/run/podsock");
-  assert_int_equal (o.grace_seconds, 10);
+  assert_string_equal (o.cfg.socket_path, "/sockets/podman.sock");
+  assert_int_equal (o.cfg.socket_mode, 0660);
+  assert_string_equal (o.cfg.storage_dir, "/var/lib/podsock/storage");
+  assert_string_equal (o.cfg.runtime_dir, "/run/podsock");
+  assert_int_equal (o.cfg.grace_seconds, 10);
   assert_int_equal (o.check, 0);
   assert_null (o.config_path);
   sidecar_options_free (&o);
@@ -57,9 +57,9 @@ flags_override_env (void **state)
   setenv ("PODSOCK_GRACE", "7", 1);
   setenv ("PODSOCK_SOCKET_MODE", "0600", 1);
   assert_int_equal (parse (4, argv, &o, &err), 0);
-  assert_string_equal (o.socket_path, "/x/flag.sock");
-  assert_int_equal (o.grace_seconds, 3);
-  assert_int_equal (o.socket_mode, 0600);
+  assert_string_equal (o.cfg.socket_path, "/x/flag.sock");
+  assert_int_equal (o.cfg.grace_seconds, 3);
+  assert_int_equal (o.cfg.socket_mode, 0600);
   sidecar_options_free (&o);
 }
 
@@ -156,11 +156,11 @@ precedence (void **state)
   if (parse (4, argv, &o, &err) < 0)
     fail_msg ("%s", err->msg);
   assert_string_equal (o.config_path, file);
-  assert_int_equal (o.log_format, PODSOCK_LOG_TEXT); /* file over default */
-  assert_int_equal (o.grace_seconds, 20);            /* file over default */
-  assert_int_equal (o.socket_mode, 0600);            /* file over default */
-  assert_int_equal (o.log_level, PODSOCK_LOG_WARN);  /* env over file */
-  assert_string_equal (o.socket_path, "/flag.sock"); /* flag over env over file */
+  assert_int_equal (o.cfg.log_format, PODSOCK_LOG_TEXT); /* file over default */
+  assert_int_equal (o.cfg.grace_seconds, 20);            /* file over default */
+  assert_int_equal (o.cfg.socket_mode, 0600);            /* file over default */
+  assert_int_equal (o.cfg.log_level, PODSOCK_LOG_WARN);  /* env over file */
+  assert_string_equal (o.cfg.socket_path, "/flag.sock"); /* flag over env over file */
   assert_string_equal (o.cfg.socket_path, "/flag.sock");
   sidecar_options_free (&o);
   unlink (file);
@@ -233,6 +233,28 @@ help_ignores_config (void **state)
   sidecar_options_free (&o);
 }
 
+/* --runtime-dir moves the status file with it, unless the status file is set. */
+static void
+runtime_dir_moves_status_file (void **state)
+{
+  char *moved[] = { "podsock-sidecar", "--runtime-dir", "/x/run", NULL };
+  char *set[] = {
+    "podsock-sidecar", "--runtime-dir", "/x/run", "--set", "paths.statusFile=/y/status.json", NULL
+  };
+  struct sidecar_options o;
+  podsock_error_t err = NULL;
+  (void) state;
+  unsetenv ("PODSOCK_STATUS_FILE");
+  unsetenv ("PODSOCK_RUNTIME_DIR");
+  assert_int_equal (parse (3, moved, &o, &err), 0);
+  assert_string_equal (o.cfg.runtime_dir, "/x/run");
+  assert_string_equal (o.cfg.status_file, "/x/run/status.json");
+  sidecar_options_free (&o);
+  assert_int_equal (parse (5, set, &o, &err), 0);
+  assert_string_equal (o.cfg.status_file, "/y/status.json");
+  sidecar_options_free (&o);
+}
+
 int
 main (void)
 {
@@ -246,6 +268,7 @@ main (void)
     cmocka_unit_test_setup (config_from_environment_and_set_flag, clear_env),
     cmocka_unit_test_setup (config_errors, clear_env),
     cmocka_unit_test_setup (help_ignores_config, clear_env),
+    cmocka_unit_test_setup (runtime_dir_moves_status_file, clear_env),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
