@@ -358,56 +358,35 @@ chunk_fail (podsock_error_t *err, const char *what)
   return podsock_error_make (err, 0, "malformed chunked body: %s", what);
 }
 
-/* One byte outside chunk data.  Returns 0, or -1 on a framing error. */
+/* The size line: hex digits, then an extension or its CR. */
 static int
-chunked_byte (struct http_chunked *c, char b, podsock_error_t *err)
+chunked_size_byte (struct http_chunked *c, char b, podsock_error_t *err)
 {
-  if (c->state != CH_DATA_CR && c->state != CH_DATA_LF && ++c->line_len > CHUNK_LINE_MAX)
-    return chunk_fail (err, "a chunk-size or trailer line longer than 4 KiB");
+  if (http_hexval (b) >= 0)
+    {
+      if (c->size >> 56)
+        return chunk_fail (err, "a chunk size too large");
+      c->size = c->size * 16 + (uint64_t) http_hexval (b);
+      c->digits = true;
+      return 0;
+    }
+  if (!c->digits)
+    return chunk_fail (err, "a chunk size without hex digits");
+  if (b == ';')
+    c->state = CH_EXT;
+  else if (b == '\r')
+    c->state = CH_SIZE_LF;
+  else
+    return chunk_fail (err, "a bad character after the chunk size");
+  return 0;
+}
+
+/* The trailer section: lines until an empty one. */
+static int
+chunked_trailer_byte (struct http_chunked *c, char b, podsock_error_t *err)
+{
   switch (c->state)
     {
-    case CH_SIZE:
-      if (http_hexval (b) >= 0)
-        {
-          if (c->size >> 56)
-            return chunk_fail (err, "a chunk size too large");
-          c->size = c->size * 16 + (uint64_t) http_hexval (b);
-          c->digits = true;
-          return 0;
-        }
-      if (!c->digits)
-        return chunk_fail (err, "a chunk size without hex digits");
-      if (b == ';')
-        c->state = CH_EXT;
-      else if (b == '\r')
-        c->state = CH_SIZE_LF;
-      else
-        return chunk_fail (err, "a bad character after the chunk size");
-      return 0;
-    case CH_EXT:
-      if (b == '\r')
-        c->state = CH_SIZE_LF;
-      else if (!is_field_vchar ((unsigned char) b))
-        return chunk_fail (err, "a control character in a chunk extension");
-      return 0;
-    case CH_SIZE_LF:
-      if (b != '\n')
-        return chunk_fail (err, "a bare CR after the chunk size");
-      c->line_len = 0;
-      c->state = c->size > 0 ? CH_DATA : CH_TRAILER;
-      return 0;
-    case CH_DATA_CR:
-      if (b != '\r')
-        return chunk_fail (err, "chunk data longer than its size");
-      c->state = CH_DATA_LF;
-      return 0;
-    case CH_DATA_LF:
-      if (b != '\n')
-        return chunk_fail (err, "a bare CR after chunk data");
-      c->state = CH_SIZE;
-      c->digits = false;
-      c->line_len = 0;
-      return 0;
     case CH_TRAILER:
       c->state = b == '\r' ? CH_END_LF : CH_TRAILER_IN;
       if (b == ' ' || b == '\t' || b == '\n')
@@ -432,6 +411,45 @@ chunked_byte (struct http_chunked *c, char b, podsock_error_t *err)
       return 0;
     default:
       return chunk_fail (err, "bytes after the end of the body");
+    }
+}
+
+/* One byte outside chunk data.  Returns 0, or -1 on a framing error. */
+static int
+chunked_byte (struct http_chunked *c, char b, podsock_error_t *err)
+{
+  if (c->state != CH_DATA_CR && c->state != CH_DATA_LF && ++c->line_len > CHUNK_LINE_MAX)
+    return chunk_fail (err, "a chunk-size or trailer line longer than 4 KiB");
+  switch (c->state)
+    {
+    case CH_SIZE:
+      return chunked_size_byte (c, b, err);
+    case CH_EXT:
+      if (b == '\r')
+        c->state = CH_SIZE_LF;
+      else if (!is_field_vchar ((unsigned char) b))
+        return chunk_fail (err, "a control character in a chunk extension");
+      return 0;
+    case CH_SIZE_LF:
+      if (b != '\n')
+        return chunk_fail (err, "a bare CR after the chunk size");
+      c->line_len = 0;
+      c->state = c->size > 0 ? CH_DATA : CH_TRAILER;
+      return 0;
+    case CH_DATA_CR:
+      if (b != '\r')
+        return chunk_fail (err, "chunk data longer than its size");
+      c->state = CH_DATA_LF;
+      return 0;
+    case CH_DATA_LF:
+      if (b != '\n')
+        return chunk_fail (err, "a bare CR after chunk data");
+      c->state = CH_SIZE;
+      c->digits = false;
+      c->line_len = 0;
+      return 0;
+    default:
+      return chunked_trailer_byte (c, b, err);
     }
 }
 

@@ -245,10 +245,19 @@ child_handback (pid_t pid, const char *dir, int widen, int out)
   else if (namespace_range (&spec.sub_min, &spec.sub_max, &err) < 0
            || handback_tree (&spec, &r, &err) < 0)
     status = err->status ? err->status : EINVAL;
+  /* A tag first: the parent may not get the exit status (below). */
   if (status == 0)
-    (void) !write (out, &r, sizeof r);
+    {
+      char msg[1 + sizeof r];
+      msg[0] = 'R';
+      memcpy (msg + 1, &r, sizeof r);
+      (void) !write (out, msg, sizeof msg);
+    }
   else
-    (void) !write (out, err->msg, strlen (err->msg));
+    {
+      (void) !write (out, "E", 1);
+      (void) !write (out, err->msg, strlen (err->msg));
+    }
   _exit (status == 0 ? 0 : 1);
 }
 
@@ -276,14 +285,46 @@ handback_in_userns (pid_t pid, const char *dir, int widen, struct handback_repor
   close (p[1]);
   while ((got = TEMP_FAILURE_RETRY (read (rd, buf + n, sizeof buf - 1 - (size_t) n))) > 0)
     n += got;
-  if (TEMP_FAILURE_RETRY (waitpid (child, &st, 0)) < 0)
+  /* The sidecar's reaper (PID 1's waitpid(-1) in another thread) may have
+   * collected the child already (ECHILD): its report tells the result. */
+  if (TEMP_FAILURE_RETRY (waitpid (child, &st, 0)) < 0 && errno != ECHILD)
     return podsock_error_make (err, errno, "wait for the hand-back process");
-  if (WIFEXITED (st) && WEXITSTATUS (st) == 0 && n == (ssize_t) sizeof *report)
+  if (n == (ssize_t) (1 + sizeof *report) && buf[0] == 'R')
     {
-      memcpy (report, buf, sizeof *report);
+      memcpy (report, buf + 1, sizeof *report);
       return 0;
     }
   buf[n > 0 ? n : 0] = '\0';
   return podsock_error_make (err, 0, "hand back %s: %s", dir,
-                             n > 0 ? buf : "the hand-back process died");
+                             n > 1 && buf[0] == 'E' ? buf + 1 : "the hand-back process died");
+}
+
+/* Root of the pod's user namespace runs containers without a namespace of
+ * their own: what container root or a container user wrote belongs to that
+ * ID of the pod, and the job may run as another.  Everything in the tree
+ * goes to the owner of its top, the job's project directory. */
+int
+handback_to_owner (const char *dir, struct handback_report *r, podsock_error_t *err)
+{
+  struct stat st;
+  struct handback_spec spec = { .dir = dir, .sub_min = 0, .sub_max = UINT32_MAX - 1, .widen = 1 };
+
+  if (stat (dir, &st) < 0)
+    return podsock_error_make (err, errno, "stat %s", dir);
+  spec.to_uid = st.st_uid; /* every mapped ID goes to the tree's owner */
+  spec.to_gid = st.st_gid;
+  return handback_tree (&spec, r, err);
+}
+
+int
+handback_dir (const char *dir, const char *run_dir, int root_in_userns, struct handback_report *r,
+              podsock_error_t *err)
+{
+  pid_t pause_pid;
+
+  if (root_in_userns)
+    return handback_to_owner (dir, r, err);
+  if (handback_pause_pid (run_dir, &pause_pid, err) < 0)
+    return -1;
+  return handback_in_userns (pause_pid, dir, 1, r, err);
 }

@@ -53,4 +53,15 @@ int handback_pause_pid (const char *runtime_dir, pid_t *pid, podsock_error_t *er
 int handback_in_userns (pid_t pid, const char *dir, int widen, struct handback_report *report,
                         podsock_error_t *err);
 
+/* Root of the pod's user namespace (hostUsers: false) runs containers
+ * without a namespace of their own: everything in dir goes to the owner of
+ * dir itself, the job's project directory. */
+int handback_to_owner (const char *dir, struct handback_report *r, podsock_error_t *err);
+
+/* dir handed back the way the pod needs: handback_to_owner() as root of a
+ * hostUsers: false pod, else handback_in_userns() in the engine's user
+ * namespace (its pause process under run_dir). */
+int handback_dir (const char *dir, const char *run_dir, int root_in_userns,
+                  struct handback_report *r, podsock_error_t *err);
+
 #endif

@@ -86,28 +86,10 @@ on_start (struct watch *w, const char *id)
   cJSON_Delete (c);
 }
 
-/* Root of the pod's user namespace runs containers without a namespace of
- * their own: what container root or a container user wrote belongs to that
- * ID of the pod, and the job may run as another.  Everything in the tree
- * goes to the owner of its top, the job's project directory. */
-static int
-handback_to_owner (const char *dir, struct handback_report *r, podsock_error_t *err)
-{
-  struct stat st;
-  struct handback_spec spec = { .dir = dir, .sub_min = 0, .sub_max = UINT32_MAX - 1, .widen = 1 };
-
-  if (stat (dir, &st) < 0)
-    return podsock_error_make (err, errno, "stat %s", dir);
-  spec.to_uid = st.st_uid; /* every mapped ID goes to the tree's owner */
-  spec.to_gid = st.st_gid;
-  return handback_tree (&spec, r, err);
-}
-
 static void
 on_died (struct watch *w, const char *id)
 {
   struct tracked *t = slot (w, id, 0);
-  pid_t pause_pid;
 
   if (t == NULL)
     return;
@@ -116,10 +98,7 @@ on_died (struct watch *w, const char *id)
       cleanup_error podsock_error_t err = NULL;
       struct handback_report r = { 0 };
       char chowned[24], failed[24];
-      if (w->p->root_in_userns ? handback_to_owner (t->sources[i], &r, &err) < 0
-                               : (handback_pause_pid (w->p->run_dir, &pause_pid, &err) < 0
-                                  || handback_in_userns (pause_pid, t->sources[i], 1, &r, &err)
-                                         < 0))
+      if (handback_dir (t->sources[i], w->p->run_dir, w->p->root_in_userns, &r, &err) < 0)
         log_warn ("hand-back of %s: %s", t->sources[i], err->msg);
       else if (r.chowned || r.failed)
         {

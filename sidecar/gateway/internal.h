@@ -4,7 +4,11 @@
 #ifndef PODSOCK_GATEWAY_INTERNAL_H
 #define PODSOCK_GATEWAY_INTERNAL_H
 
+#include "gateway/containers.h"
 #include "gateway/gateway.h"
+#include "gateway/networks.h"
+#include "gateway/policy.h"
+#include "gateway/route.h"
 #include <podsock/http.h>
 
 #include <pthread.h>
@@ -19,7 +23,7 @@
 #define POOL_MAX 16         /* idle engine connections kept for the next client */
 #define IDLE_WORKERS_MAX 16 /* threads kept waiting for the next client */
 #define IDLE_WORKER_SECONDS 30
-#define JSON_MAX (8 * 1024 * 1024) /* a create request or an inspect/list answer */
+
 #define HIJACK_LINGER_MS 5000
 
 struct conn;
@@ -27,7 +31,10 @@ struct conn;
 struct gateway
 {
   struct gateway_options o;
-  char **allowed; /* owned copy of o.allowed_bind_sources */
+  char *owned[8]; /* the copies of o's strings */
+  size_t n_owned;
+  char **owned_v[8]; /* and of its lists */
+  size_t n_owned_v;
   int listen_fd;
   int stop_fd; /* eventfd: wakes the acceptor */
   pthread_t acceptor;
@@ -43,6 +50,9 @@ struct gateway
   unsigned n_pool;
   atomic_bool stopping;
   atomic_bool engine_alive;
+  struct gw_containers containers; /* what the gateway let the engine create */
+  struct gw_hosts hosts;           /* user-defined networks' hosts file */
+  char engine_version[32];         /* podman's, from its /version (under lock) */
 };
 
 struct side
@@ -52,12 +62,24 @@ struct side
   size_t len;
 };
 
+/* The request a connection serves now, as the gateway read it. */
+struct exchange
+{
+  struct gateway_target t;
+  char name[256];               /* ?name= of a create */
+  struct gateway_mounts mounts; /* the bind sources a create passed with */
+  bool exec_other_user;         /* an exec create that names a non-root user */
+  bool remove_after_wait;       /* wait?condition=removed, asked as next-exit */
+  char *host_names;             /* a create on a user-defined network: its names */
+};
+
 struct conn
 {
   struct gateway *g;
   struct conn *prev, *next;
   struct side client, engine;
   bool engine_idle; /* the engine connection sits between two messages */
+  struct exchange x;
 };
 enum
 {
@@ -71,6 +93,7 @@ enum
 struct sink
 {
   int fd;
+  bool raw; /* fd < 0: keep the body as it came, framing included */
   char *buf;
   size_t len, cap;
 };
@@ -92,6 +115,29 @@ int gw_pump_body (struct side *from, const struct http_message *m, struct sink *
  * has closed its writing half (half-close passes through as SHUT_WR). */
 void gw_splice (struct conn *c);
 
+/* request.c: reads the target, refuses what the policy refuses (answered,
+ * 0: the connection ends), else 1. */
+int gateway_admit (struct conn *c, const struct http_message *m);
+void gateway_exchange_free (struct exchange *x);
+/* Sends the request (head with the checked target, body) to the engine.
+ * 0; 1 when refused with a keep-alive answer; -1 when the connection ends. */
+int gateway_send_request (struct conn *c, const struct http_message *m);
+/* The head of m (in buf) with target instead of its own and, for
+ * body_len >= 0, Content-Length: body_len instead of its framing. */
+char *gateway_head_rewrite (const char *buf, const struct http_message *m, const char *target,
+                            long long body_len, size_t *out_len);
+
+/* answer.c: relays the engine's answer; 1 to keep the client connection. */
+int gateway_relay_answer (struct conn *c, const struct http_message *req);
+
+/* ownership.c: hands back what ref's nested users wrote under the builds
+ * path (no-op when hand-back is off or ref has no such bind source). */
+void gateway_handback (struct gateway *g, const char *ref, const char *why);
+
+/* ownership.c: a hijacked stream (attach, exec start) ended on the engine's
+ * side; called before the client sees its end. */
+void gateway_stream_ended (struct conn *c);
+
 /* upstream.c */
 void upstream_set_fd (struct conn *c, int fd);
 void upstream_close (struct conn *c);
@@ -102,5 +148,11 @@ char *gateway_unavailable_reason (struct gateway *g);
 /* Connects to the engine, waiting up to wait_seconds for it to (re)start.
  * On failure *why is a message for the client (malloc'd). */
 int upstream_connect (struct conn *c, char **why);
+/* The engine's /version answer (JSON): logs the version, warns of known
+ * escapes. */
+void gateway_engine_answered (struct gateway *g, const char *version_json);
+/* A bodyless request of the gateway's own on c's idle engine connection;
+ * its answer is read and dropped.  Returns the status, or -1. */
+int upstream_request (struct conn *c, const char *method, const char *target);
 
 #endif

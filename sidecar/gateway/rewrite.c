@@ -3,6 +3,8 @@
  * themselves) and default limits.  docs/gateway.md documents each one. */
 #include <podsock/cjson.h>
 #include "gateway/rewrite.h"
+#include "gateway/json.h"
+#include "gateway/policy.h"
 #include <podsock/http.h>
 #include <podsock/log.h>
 #include <podsock/util.h>
@@ -12,128 +14,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* The path as the engine's router sees it: query cut off, %XX decoded,
- * empty and "." segments dropped, ".." resolved. */
-static void
-normalize_path (const char *t, size_t n, char *out, size_t cap)
-{
-  char dec[1024];
-  size_t d = 0, o = 0;
-
-  for (size_t i = 0; i < n && t[i] != '?' && d + 1 < sizeof dec; i++)
-    {
-      if (t[i] == '%' && i + 2 < n && http_hexval (t[i + 1]) >= 0 && http_hexval (t[i + 2]) >= 0)
-        {
-          dec[d++] = (char) (http_hexval (t[i + 1]) * 16 + http_hexval (t[i + 2]));
-          i += 2;
-        }
-      else
-        dec[d++] = t[i];
-    }
-  dec[d] = '\0';
-  for (char *seg = dec, *next; seg && o + 1 < cap; seg = next)
-    {
-      size_t len;
-      next = strchr (seg, '/');
-      len = next ? (size_t) (next - seg) : strlen (seg);
-      if (next)
-        next++;
-      if (len == 0 || (len == 1 && seg[0] == '.'))
-        continue;
-      if (len == 2 && seg[0] == '.' && seg[1] == '.')
-        {
-          while (o > 0 && out[o - 1] != '/')
-            o--;
-          if (o > 0)
-            o--;
-          continue;
-        }
-      if (o + len + 2 > cap)
-        break;
-      out[o++] = '/';
-      memcpy (out + o, seg, len);
-      o += len;
-    }
-  if (o == 0)
-    out[o++] = '/';
-  out[o] = '\0';
-}
-
-/* Skips "/v1.41" (any API version prefix). */
-static const char *
-skip_version (const char *p)
-{
-  const char *s = p;
-
-  if (s[0] != '/' || s[1] != 'v')
-    return p;
-  s += 2;
-  if (*s < '0' || *s > '9')
-    return p;
-  while ((*s >= '0' && *s <= '9') || *s == '.')
-    s++;
-  return *s == '/' ? s : p;
-}
-
-static bool
-is_method (const char *m, size_t n, const char *want)
-{
-  return n == strlen (want) && memcmp (m, want, n) == 0;
-}
-
-/* "/containers/{id}/<tail>" with a non-empty id and no other slash. */
-static bool
-container_sub (const char *p, const char *tail)
-{
-  const char *id, *slash;
-
-  if (strncmp (p, "/containers/", 12) != 0)
-    return false;
-  id = p + 12;
-  slash = strchr (id, '/');
-  return slash != NULL && slash > id && strcmp (slash + 1, tail) == 0;
-}
-
-enum gateway_route
-gateway_route (const char *method, size_t method_len, const char *target, size_t target_len)
-{
-  char buf[1024];
-  const char *p;
-
-  normalize_path (target, target_len, buf, sizeof buf);
-  p = skip_version (buf);
-  if (is_method (method, method_len, "POST"))
-    {
-      if (strcmp (p, "/containers/create") == 0)
-        return ROUTE_CREATE;
-      if (container_sub (p, "exec"))
-        return ROUTE_EXEC_CREATE;
-      if (strcmp (p, "/libpod/containers/create") == 0)
-        return ROUTE_LIBPOD_CREATE;
-      if (strncmp (p, "/libpod/play/kube", 17) == 0 || strncmp (p, "/libpod/kube/play", 17) == 0)
-        return ROUTE_LIBPOD_KUBE;
-      return ROUTE_PASS;
-    }
-  if (is_method (method, method_len, "GET"))
-    {
-      if (strcmp (p, "/containers/json") == 0)
-        return ROUTE_LIST;
-      if (container_sub (p, "json"))
-        return ROUTE_INSPECT;
-    }
-  return ROUTE_PASS;
-}
-
 static cJSON *
 object_child (cJSON *parent, const char *key)
 {
-  cJSON *c = cJSON_GetObjectItemCaseSensitive (parent, key);
+  cJSON *c = gwjson_get (parent, key);
 
   if (cJSON_IsObject (c))
     return c;
-  c = cJSON_CreateObject ();
-  if (c && !cJSON_ReplaceItemInObjectCaseSensitive (parent, key, c))
-    cJSON_AddItemToObject (parent, key, c);
+  c = xnonnull (cJSON_CreateObject ());
+  gwjson_set (parent, key, c);
   return c;
 }
 
@@ -152,9 +41,9 @@ static void
 rewrite_network (cJSON *req, cJSON *hc, const char *name, const char *target)
 {
   char msg[96];
-  cJSON *mode = cJSON_GetObjectItemCaseSensitive (hc, "NetworkMode");
-  cJSON *nc = cJSON_GetObjectItemCaseSensitive (req, "NetworkingConfig");
-  cJSON *eps = nc ? cJSON_GetObjectItemCaseSensitive (nc, "EndpointsConfig") : NULL;
+  cJSON *mode = gwjson_get (hc, "NetworkMode");
+  cJSON *nc = gwjson_get (req, "NetworkingConfig");
+  cJSON *eps = nc ? gwjson_get (nc, "EndpointsConfig") : NULL;
   const char *was = cJSON_IsString (mode) ? mode->valuestring : "default";
 
   if (!network_is_default (mode))
@@ -166,8 +55,7 @@ rewrite_network (cJSON *req, cJSON *hc, const char *name, const char *target)
                           ? "the pod has no usable /dev/net/tun"
                           : "podman's rootless bridge needs a writable /proc/sys, which pods lack",
                       NULL);
-  cJSON_DeleteItemFromObjectCaseSensitive (hc, "NetworkMode");
-  cJSON_AddStringToObject (hc, "NetworkMode", target);
+  gwjson_set (hc, "NetworkMode", xnonnull (cJSON_CreateString (target)));
   if (eps)
     {
       cJSON_DeleteItemFromObjectCaseSensitive (eps, "bridge");
@@ -260,7 +148,7 @@ add_port (cJSON *ports, const char *key, const char *host_port, int *status, pod
 static int
 collect_ports (const cJSON *req, const cJSON *hc, cJSON *ports, int *status, podsock_error_t *err)
 {
-  const cJSON *pb = cJSON_GetObjectItemCaseSensitive (hc, "PortBindings"), *e;
+  const cJSON *pb = gwjson_get (hc, "PortBindings"), *e;
 
   cJSON_ArrayForEach (e, pb)
   {
@@ -268,7 +156,7 @@ collect_ports (const cJSON *req, const cJSON *hc, cJSON *ports, int *status, pod
     bool any = false;
     cJSON_ArrayForEach (b, e)
     {
-      const cJSON *hp = cJSON_GetObjectItemCaseSensitive (b, "HostPort");
+      const cJSON *hp = gwjson_get (b, "HostPort");
       any = true;
       if (add_port (ports, e->string, cJSON_IsString (hp) ? hp->valuestring : NULL, status, err)
           < 0)
@@ -277,8 +165,8 @@ collect_ports (const cJSON *req, const cJSON *hc, cJSON *ports, int *status, pod
     if (!any && add_port (ports, e->string, NULL, status, err) < 0)
       return -1;
   }
-  if (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (hc, "PublishAllPorts")))
-    cJSON_ArrayForEach (e, cJSON_GetObjectItemCaseSensitive (req, "ExposedPorts"))
+  if (cJSON_IsTrue (gwjson_get (hc, "PublishAllPorts")))
+    cJSON_ArrayForEach (e, gwjson_get (req, "ExposedPorts"))
     {
       if (add_port (ports, e->string, NULL, status, err) < 0)
         return -1;
@@ -307,8 +195,8 @@ record_ports (cJSON *req, cJSON *hc, const char *name, int *status, podsock_erro
       strcat (label, ",");
     strcat (label, e->string);
   }
-  cJSON_DeleteItemFromObjectCaseSensitive (hc, "PortBindings");
-  cJSON_DeleteItemFromObjectCaseSensitive (hc, "PublishAllPorts");
+  gwjson_remove (hc, "PortBindings");
+  gwjson_remove (hc, "PublishAllPorts");
   cJSON *labels = object_child (req, "Labels");
   cJSON_DeleteItemFromObjectCaseSensitive (labels, GATEWAY_PORTS_LABEL);
   cJSON_AddStringToObject (labels, GATEWAY_PORTS_LABEL, label);
@@ -328,16 +216,14 @@ default_limits (const struct gateway_options *o, cJSON *hc, const char *name)
 {
   char mem[32] = "", pids[32] = "";
 
-  if (o->default_memory_bytes && limit_unset (cJSON_GetObjectItemCaseSensitive (hc, "Memory")))
+  if (o->default_memory_bytes && limit_unset (gwjson_get (hc, "Memory")))
     {
-      cJSON_DeleteItemFromObjectCaseSensitive (hc, "Memory");
-      cJSON_AddNumberToObject (hc, "Memory", (double) o->default_memory_bytes);
+      gwjson_set (hc, "Memory", gwjson_create_int64 ((int64_t) o->default_memory_bytes));
       snprintf (mem, sizeof mem, "%llu", (unsigned long long) o->default_memory_bytes);
     }
-  if (o->default_pids && limit_unset (cJSON_GetObjectItemCaseSensitive (hc, "PidsLimit")))
+  if (o->default_pids && limit_unset (gwjson_get (hc, "PidsLimit")))
     {
-      cJSON_DeleteItemFromObjectCaseSensitive (hc, "PidsLimit");
-      cJSON_AddNumberToObject (hc, "PidsLimit", (double) o->default_pids);
+      gwjson_set (hc, "PidsLimit", gwjson_create_int64 ((int64_t) o->default_pids));
       snprintf (pids, sizeof pids, "%llu", (unsigned long long) o->default_pids);
     }
   if (mem[0] || pids[0])
@@ -345,45 +231,123 @@ default_limits (const struct gateway_options *o, cJSON *hc, const char *name)
                         "memory", mem, "pids", pids, NULL);
 }
 
+/* The one reading of a body the gateway checks (gwjson: Go's key matching,
+ * nothing ambiguous); what it forwards is printed from this tree. */
 static int
-bad_json (int *status, podsock_error_t *err)
+read_tree (const char *what, const char *body, size_t len, cJSON **out, int *status,
+           podsock_error_t *err)
 {
+  int r = gwjson_parse (body, len, GATEWAY_JSON_MAX, GWJSON_OBJECT, out, err);
+
+  if (r == 0)
+    return 0;
+  *status = r == -EMSGSIZE ? 413 : 400;
+  return podsock_error_prefix (err,
+                               "podsock gateway: the %s request body was refused (send it as "
+                               "the Docker API documents it; it must read one way only)",
+                               what);
+}
+
+static int
+print_tree (const cJSON *tree, char **out, size_t *out_len, int *status, podsock_error_t *err)
+{
+  *out = gwjson_print (tree, out_len, err);
+  if (*out != NULL)
+    return 0;
   *status = 400;
-  return podsock_error_make (err, 0,
-                             "podsock gateway: the container create request is not a "
-                             "JSON object; send the Docker API's ContainerConfig");
+  return podsock_error_prefix (err, "podsock gateway: cannot forward the request");
+}
+
+/* Docker stops a container with 10 s between SIGTERM and SIGKILL unless
+ * told otherwise; podman's compat API gives API-created containers 0. */
+static void
+default_stop_timeout (const struct gateway_options *o, cJSON *req)
+{
+  const cJSON *st = gwjson_get (req, "StopTimeout");
+
+  if (st == NULL || cJSON_IsNull (st))
+    gwjson_set (req, "StopTimeout",
+                gwjson_create_int64 (o->default_stop_timeout ? o->default_stop_timeout : 10));
+}
+
+int
+gateway_create_request (const struct gateway_options *o, struct gateway_create *cr,
+                        const char *name, const char *body, size_t len, char **out,
+                        size_t *out_len, int *status, podsock_error_t *err)
+{
+  cleanup_cjson cJSON *req = NULL;
+  cJSON *hc, *mode;
+
+  *out = NULL;
+  if (read_tree ("container create", body, len, &req, status, err) < 0
+      || gateway_policy_create (o, req, cr->known, cr->mounts, status, err) < 0)
+    return -1;
+  hc = object_child (req, "HostConfig");
+  if (o->rewrite_network)
+    rewrite_network (req, hc, name, o->network_target ? o->network_target : "host");
+  if (cr->hosts)
+    cr->host_names = gw_networks_rewrite (cr->hosts, req, hc, name);
+  mode = gwjson_get (hc, "NetworkMode");
+  if (cJSON_IsString (mode) && strcmp (mode->valuestring, "host") == 0
+      && record_ports (req, hc, name, status, err) < 0)
+    return -1;
+  default_limits (o, hc, name);
+  default_stop_timeout (o, req);
+  return print_tree (req, out, out_len, status, err);
 }
 
 int
 gateway_rewrite_create (const struct gateway_options *o, const char *name, const char *body,
                         size_t len, char **out, size_t *out_len, int *status, podsock_error_t *err)
 {
-  cleanup_cjson cJSON *req = cJSON_ParseWithLength (body, len);
-  cJSON *hc, *mode;
+  struct gateway_create cr = { 0 };
+
+  return gateway_create_request (o, &cr, name, body, len, out, out_len, status, err);
+}
+
+/* An exec runs as another user than the container's root when it names
+ * one: its files need handing back when it ends. */
+static bool
+exec_other_user (const cJSON *req)
+{
+  const cJSON *u = gwjson_get (req, "User");
+  const char *s = cJSON_IsString (u) ? u->valuestring : "";
+
+  return s[0] && strcmp (s, "root") != 0 && strcmp (s, "0") != 0 && strncmp (s, "0:", 2) != 0
+         && strncmp (s, "root:", 5) != 0;
+}
+
+int
+gateway_check_request (const struct gateway_options *o, enum gateway_route route, const char *body,
+                       size_t len, char **out, size_t *out_len, bool *other_user, int *status,
+                       podsock_error_t *err)
+{
+  cleanup_cjson cJSON *req = NULL;
+  int r = 0;
 
   *out = NULL;
-  if (!cJSON_IsObject (req))
-    return bad_json (status, err);
-  hc = object_child (req, "HostConfig");
-  if (hc == NULL)
-    return podsock_error_make (err, ENOMEM, "create request");
-  if (gateway_policy_privileged (
-          o, cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (hc, "Privileged")), status, err)
-          < 0
-      || gateway_policy_binds (o, hc, status, err) < 0)
+  if (read_tree (route == ROUTE_EXEC_CREATE     ? "exec create"
+                 : route == ROUTE_UPDATE        ? "container update"
+                 : route == ROUTE_VOLUME_CREATE ? "volume create"
+                                                : "libpod container create",
+                 body, len, &req, status, err)
+      < 0)
     return -1;
-  if (o->rewrite_network)
-    rewrite_network (req, hc, name, o->network_target ? o->network_target : "host");
-  mode = cJSON_GetObjectItemCaseSensitive (hc, "NetworkMode");
-  if (cJSON_IsString (mode) && strcmp (mode->valuestring, "host") == 0
-      && record_ports (req, hc, name, status, err) < 0)
+  if (route == ROUTE_EXEC_CREATE)
+    {
+      r = gateway_policy_exec (o, req, status, err);
+      if (other_user)
+        *other_user = exec_other_user (req);
+    }
+  else if (route == ROUTE_UPDATE)
+    r = gateway_policy_update (o, req, status, err);
+  else if (route == ROUTE_VOLUME_CREATE)
+    r = gateway_policy_volume (o, req, status, err);
+  else if (route == ROUTE_LIBPOD_CREATE)
+    r = gateway_libpod_create (o, req, status, err);
+  if (r < 0)
     return -1;
-  default_limits (o, hc, name);
-  *out = cJSON_PrintUnformatted (req);
-  if (*out == NULL)
-    return podsock_error_make (err, ENOMEM, "create request");
-  *out_len = strlen (*out);
-  return 0;
+  return print_tree (req, out, out_len, status, err);
 }
 
 /* The ports label of a container's labels, or NULL. */
@@ -462,25 +426,34 @@ list_port (void *data, unsigned port, const char *proto, const char *key)
 }
 
 int
-gateway_rewrite_list (const char *body, size_t len, char **out, size_t *out_len)
+gateway_rewrite_list_hiding (const char *body, size_t len, struct gw_containers *hide, char **out,
+                             size_t *out_len)
 {
   cleanup_cjson cJSON *list = cJSON_ParseWithLength (body, len);
   bool changed = false;
-  cJSON *c;
+  cJSON *c, *next;
 
   if (!cJSON_IsArray (list))
     return -1;
-  cJSON_ArrayForEach (c, list)
-  {
-    const char *label = ports_label (cJSON_GetObjectItemCaseSensitive (c, "Labels"));
-    cJSON *arr;
-    if (label == NULL || (arr = cJSON_CreateArray ()) == NULL)
-      continue;
-    each_port (label, list_port, arr);
-    cJSON_DeleteItemFromObjectCaseSensitive (c, "Ports");
-    cJSON_AddItemToObject (c, "Ports", arr);
-    changed = true;
-  }
+  for (c = list->child; c; c = next)
+    {
+      const cJSON *id = cJSON_GetObjectItemCaseSensitive (c, "Id");
+      const char *label = ports_label (cJSON_GetObjectItemCaseSensitive (c, "Labels"));
+      cJSON *arr;
+      next = c->next;
+      if (hide && cJSON_IsString (id) && gw_containers_is_removing (hide, id->valuestring))
+        {
+          cJSON_Delete (cJSON_DetachItemViaPointer (list, c));
+          changed = true;
+          continue;
+        }
+      if (label == NULL || (arr = cJSON_CreateArray ()) == NULL)
+        continue;
+      each_port (label, list_port, arr);
+      cJSON_DeleteItemFromObjectCaseSensitive (c, "Ports");
+      cJSON_AddItemToObject (c, "Ports", arr);
+      changed = true;
+    }
   if (!changed)
     return 0;
   *out = cJSON_PrintUnformatted (list);
@@ -488,4 +461,34 @@ gateway_rewrite_list (const char *body, size_t len, char **out, size_t *out_len)
     return -1;
   *out_len = strlen (*out);
   return 1;
+}
+
+int
+gateway_rewrite_list (const char *body, size_t len, char **out, size_t *out_len)
+{
+  return gateway_rewrite_list_hiding (body, len, NULL, out, out_len);
+}
+
+static int
+check_raw (const struct gateway_options *o, enum gateway_route route, const char *body, size_t len,
+           int *status, podsock_error_t *err)
+{
+  cleanup_free char *out = NULL;
+  size_t out_len;
+
+  return gateway_check_request (o, route, body, len, &out, &out_len, NULL, status, err);
+}
+
+int
+gateway_check_exec (const struct gateway_options *o, const char *body, size_t len, int *status,
+                    podsock_error_t *err)
+{
+  return check_raw (o, ROUTE_EXEC_CREATE, body, len, status, err);
+}
+
+int
+gateway_rewrite_libpod_create (const struct gateway_options *o, const char *body, size_t len,
+                               int *status, podsock_error_t *err)
+{
+  return check_raw (o, ROUTE_LIBPOD_CREATE, body, len, status, err);
 }

@@ -1,10 +1,17 @@
-/* The gateway's request routing, JSON rewrites and policy (sidecar/gateway/rewrite.c,
- * sidecar/gateway/policy.c).  Internal to the gateway; public for its tests. */
+/* The gateway's request rewrites and answer rewrites (rewrite.c): the
+ * checked and rewritten bodies of create, exec, update and volume requests,
+ * and the ports a host-network container publishes in inspect and list
+ * answers.  Internal to the gateway; public for its tests. */
 #ifndef PODSOCK_GATEWAY_REWRITE_H
 #define PODSOCK_GATEWAY_REWRITE_H
 
-#include <podsock/error.h>
+#include "gateway/containers.h"
 #include "gateway/gateway.h"
+#include "gateway/networks.h"
+#include "gateway/policy.h"
+#include "gateway/route.h"
+#include <podsock/error.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -12,48 +19,47 @@
  * inspect and list answers can report them (stateless: survives restarts). */
 #define GATEWAY_PORTS_LABEL "io.podsock.gateway.ports"
 
-enum gateway_route
+/* The largest body the gateway reads whole: a create request or an
+ * inspect/list answer. */
+#define GATEWAY_JSON_MAX (8 * 1024 * 1024)
+
+/* POST /containers/create: read once (gwjson), checked (policy.c), rewritten
+ * for the pod, printed again.  0 and *out (malloc'd), or -1 with *status
+ * (400, 403, 409, 413) and err.  m gets the bind sources (may be NULL),
+ * known says which containers VolumesFrom may name (NULL: none). */
+struct gateway_create
 {
-  ROUTE_PASS,          /* forwarded untouched */
-  ROUTE_CREATE,        /* POST /containers/create */
-  ROUTE_INSPECT,       /* GET /containers/{id}/json */
-  ROUTE_LIST,          /* GET /containers/json */
-  ROUTE_EXEC_CREATE,   /* POST /containers/{id}/exec */
-  ROUTE_LIBPOD_CREATE, /* POST /libpod/containers/create */
-  ROUTE_LIBPOD_KUBE,   /* POST /libpod/play/kube: refused under a policy */
+  struct gw_containers *known;   /* which containers VolumesFrom may name (NULL: none) */
+  struct gw_hosts *hosts;        /* user-defined networks' hosts file (NULL: off) */
+  struct gateway_mounts *mounts; /* gets the bind sources (may be NULL) */
+  char *host_names;              /* gets the names for the hosts file, or NULL */
 };
-
-/* Which rewrite a request needs, from its method and target (any API
- * version prefix, percent-encoding and dot segments resolved as the
- * engine's router would). */
-enum gateway_route gateway_route (const char *method, size_t method_len, const char *target,
-                                  size_t target_len);
-
-/* Does o restrict anything (bind sources or privileged)? */
-bool gateway_policy_active (const struct gateway_options *o);
-
-/* The result of a request rewrite: 0 and *out (malloc'd, *out NULL when
- * the body stays as it is), or -1 with *status (400, 403, 409) and err. */
+int gateway_create_request (const struct gateway_options *o, struct gateway_create *cr,
+                            const char *name, const char *body, size_t len, char **out,
+                            size_t *out_len, int *status, podsock_error_t *err);
+/* The same without a table, for tests. */
 int gateway_rewrite_create (const struct gateway_options *o, const char *name, const char *body,
                             size_t len, char **out, size_t *out_len, int *status,
                             podsock_error_t *err);
-int gateway_rewrite_libpod_create (const struct gateway_options *o, const char *body, size_t len,
-                                   int *status, podsock_error_t *err);
+
+/* The other bodies the gateway reads whole: exec create (*other_user: it
+ * runs as a user other than root), update, volume create, libpod create. */
+int gateway_check_request (const struct gateway_options *o, enum gateway_route route,
+                           const char *body, size_t len, char **out, size_t *out_len,
+                           bool *other_user, int *status, podsock_error_t *err);
+
+/* Single checks on raw bodies, for tests. */
 int gateway_check_exec (const struct gateway_options *o, const char *body, size_t len, int *status,
                         podsock_error_t *err);
+int gateway_rewrite_libpod_create (const struct gateway_options *o, const char *body, size_t len,
+                                   int *status, podsock_error_t *err);
 
 /* Answers: inspect (one object) and list (an array).  Return 1 and *out
  * (malloc'd) when they changed, 0 when not, -1 when the body is no JSON. */
 int gateway_rewrite_inspect (const char *body, size_t len, char **out, size_t *out_len);
 int gateway_rewrite_list (const char *body, size_t len, char **out, size_t *out_len);
-
-/* Policy (sidecar/gateway/policy.c): -1 with *status 403 and err naming the setting. */
-struct cJSON;
-int gateway_policy_binds (const struct gateway_options *o, const struct cJSON *host_config,
-                          int *status, podsock_error_t *err);
-int gateway_policy_source (const struct gateway_options *o, const char *source, int *status,
-                           podsock_error_t *err);
-int gateway_policy_privileged (const struct gateway_options *o, bool privileged, int *status,
-                               podsock_error_t *err);
+/* The same, leaving out containers whose removal is under way (hide). */
+int gateway_rewrite_list_hiding (const char *body, size_t len, struct gw_containers *hide,
+                                 char **out, size_t *out_len);
 
 #endif

@@ -26,7 +26,6 @@ gw_write_all (int fd, const char *p, size_t n)
   return 0;
 }
 
-
 /* Reads more into s->buf.  timeout_ms < 0: no limit.  watch_fd >= 0: a
  * peer whose hang-up (POLLHUP) ends the wait.  Returns bytes read (> 0) or
  * one of READ_*. */
@@ -125,7 +124,6 @@ gw_send_error (int fd, int status, const char *msg, bool keep_alive)
 
 /* ------------------------------------------------------------- bodies --- */
 
-
 static int
 gw_sink_put (struct sink *k, const char *p, size_t n)
 {
@@ -144,11 +142,45 @@ gw_sink_put (struct sink *k, const char *p, size_t n)
 /* Moves the body framed by m from `from` (its buffer first) to k.
  * Returns 0, or -1 with errno: EPROTO (framing), EMSGSIZE (too large for
  * k), ETIMEDOUT, ECONNRESET (a side went away). */
-int
-gw_pump_body (struct side *from, const struct http_message *m, struct sink *k, int timeout_ms,
-           int watch_fd)
+/* One step of a chunked body: the gateway follows the framing to know where
+ * it ends, and forwards the raw bytes, keeps them raw, or keeps the data. */
+static int
+pump_chunked (struct side *from, struct http_chunked *ch, struct sink *k, bool *done)
 {
   cleanup_error podsock_error_t err = NULL;
+  size_t before = k->len, room = k->cap - k->len, got = 0;
+  bool pass = k->fd >= 0 || k->raw;
+  char *data = pass ? NULL : k->buf + k->len;
+  size_t take = pass || from->len <= room ? from->len : room;
+  ssize_t n;
+
+  if (take == 0 || (k->raw && k->len + take > k->cap))
+    {
+      errno = EMSGSIZE;
+      return -1;
+    }
+  n = http_chunked_feed (ch, from->buf, take, done, data, &got, &err);
+  if (n < 0)
+    {
+      errno = EPROTO;
+      return -1;
+    }
+  if (k->fd >= 0 && gw_write_all (k->fd, from->buf, (size_t) n) < 0)
+    return -1;
+  if (k->raw)
+    {
+      memcpy (k->buf + k->len, from->buf, (size_t) n);
+      got = (size_t) n;
+    }
+  k->len = before + got;
+  gw_consume (from, (size_t) n);
+  return 0;
+}
+
+int
+gw_pump_body (struct side *from, const struct http_message *m, struct sink *k, int timeout_ms,
+              int watch_fd)
+{
   struct http_chunked ch = { 0 };
   uint64_t left = m->content_length;
   bool done = m->body == HTTP_BODY_NONE || (m->body == HTTP_BODY_LENGTH && left == 0);
@@ -166,36 +198,18 @@ gw_pump_body (struct side *from, const struct http_message *m, struct sink *k, i
               return -1;
             }
         }
-      if (m->body == HTTP_BODY_LENGTH || m->body == HTTP_BODY_UNTIL_CLOSE)
+      if (m->body == HTTP_BODY_CHUNKED)
         {
-          size_t n = m->body == HTTP_BODY_LENGTH && left < from->len ? (size_t) left : from->len;
-          if (gw_sink_put (k, from->buf, n) < 0)
+          if (pump_chunked (from, &ch, k, &done) < 0)
             return -1;
-          gw_consume (from, n);
-          left -= n;
-          done = m->body == HTTP_BODY_LENGTH && left == 0;
           continue;
         }
-      size_t before = k->len;
-      char *data = k->fd >= 0 ? NULL : k->buf + k->len;
-      size_t room = k->cap - k->len, got = 0;
-      size_t take = k->fd >= 0 || from->len <= room ? from->len : room;
-      ssize_t n;
-      if (take == 0)
-        {
-          errno = EMSGSIZE;
-          return -1;
-        }
-      n = http_chunked_feed (&ch, from->buf, take, &done, data, &got, &err);
-      if (n < 0)
-        {
-          errno = EPROTO;
-          return -1;
-        }
-      if (k->fd >= 0 && gw_write_all (k->fd, from->buf, (size_t) n) < 0)
+      size_t n = m->body == HTTP_BODY_LENGTH && left < from->len ? (size_t) left : from->len;
+      if (gw_sink_put (k, from->buf, n) < 0)
         return -1;
-      k->len = before + got;
-      gw_consume (from, (size_t) n);
+      gw_consume (from, n);
+      left -= n;
+      done = m->body == HTTP_BODY_LENGTH && left == 0;
     }
   return 0;
 }
@@ -218,7 +232,6 @@ copy_until_eof (int from, int to)
       if (r <= 0 || gw_write_all (to, buf, (size_t) r) < 0)
         break;
     }
-  shutdown (to, SHUT_WR);
 }
 
 static void *
@@ -226,6 +239,7 @@ pipe_half_run (void *arg)
 {
   struct pipe_half *h = arg;
   copy_until_eof (h->from, h->to);
+  shutdown (h->to, SHUT_WR);
   return NULL;
 }
 
@@ -244,6 +258,10 @@ gw_splice (struct conn *c)
   if (pthread_create (&t, NULL, pipe_half_run, &up) != 0)
     return;
   copy_until_eof (c->engine.fd, c->client.fd);
+  /* The container's output ended: what it wrote is handed back before the
+   * client sees the end of the stream (ownership.c). */
+  gateway_stream_ended (c);
+  shutdown (c->client.fd, SHUT_WR);
   /* The engine is done: a client that keeps its half open (stdin) gets a
    * moment, then the connection ends as Docker's own does. */
   struct pollfd p = { .fd = c->client.fd, .events = POLLRDHUP };

@@ -2,10 +2,13 @@
  * pool of idle keep-alive connections, and the wait for an engine that is
  * starting or restarting. */
 #include "gateway/internal.h"
+#include <podsock/log.h>
 #include <podsock/socket.h>
 #include <podsock/util.h>
 
+#include <cjson/cJSON.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,14 +85,63 @@ gateway_unavailable_reason (struct gateway *g)
   return r;
 }
 
+/* "4.3.1" -> 40301; 0 when it is no version. */
+static long
+version_number (const char *v)
+{
+  long parts[3] = { 0, 0, 0 };
+  char *end = (char *) v;
+
+  for (int i = 0; i < 3 && *end; i++)
+    {
+      parts[i] = strtol (end, &end, 10);
+      if (*end == '.')
+        end++;
+      else
+        break;
+    }
+  return parts[0] * 10000 + parts[1] * 100 + parts[2];
+}
+
+/* The engine's /version answer, at its first answer and after each
+ * restart: log the version once, and warn where builds can escape. */
+void
+gateway_engine_answered (struct gateway *g, const char *version_json)
+{
+  cJSON *v = cJSON_Parse (version_json);
+  const cJSON *ver = cJSON_GetObjectItemCaseSensitive (v, "Version");
+  const char *s = cJSON_IsString (ver) ? ver->valuestring : NULL;
+
+  pthread_mutex_lock (&g->lock);
+  if (s && strcmp (g->engine_version, s) != 0)
+    {
+      snprintf (g->engine_version, sizeof g->engine_version, "%s", s);
+      pthread_mutex_unlock (&g->lock);
+      podsock_log_fields (PODSOCK_LOG_INFO, "gateway: engine answers", "podman", s, NULL);
+      /* buildah's RUN --mount escapes, fixed in podman 5.2.5 */
+      if (version_number (s) < 50205)
+        podsock_log_fields (
+            PODSOCK_LOG_WARN,
+            "this podman lacks the fixes for CVE-2024-1753 and CVE-2024-9675: a build step "
+            "(RUN --mount=type=bind,from=...,source=<symlink> or --mount=type=cache,id=../..) "
+            "can read and write the sidecar's files; run the podsock image with podman 5.2.5 "
+            "or later (docs/image.md, docs/security.md)",
+            "podman", s, NULL);
+    }
+  else
+    pthread_mutex_unlock (&g->lock);
+  cJSON_Delete (v);
+}
+
 /* Does the engine answer on c->engine.fd within timeout_ms?  A fresh
  * connection to a socket-activated engine succeeds even while podman is
  * down (the listen backlog holds it), so only an answer proves it runs. */
 static int
 upstream_probe (struct conn *c, int timeout_ms)
 {
-  static const char ping[] = "GET /_ping HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n";
+  static const char ping[] = "GET /version HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n";
   cleanup_error podsock_error_t err = NULL;
+  char body[16384];
   struct http_message m;
   long deadline = monotonic_now_ms () + timeout_ms;
   int r;
@@ -105,9 +157,12 @@ upstream_probe (struct conn *c, int timeout_ms)
   if (r < 0)
     return -1;
   gw_consume (&c->engine, m.head_len);
-  struct sink discard = { .fd = -1, .buf = (char[64]){ 0 }, .cap = 64 };
-  if (gw_pump_body (&c->engine, &m, &discard, (int) (deadline - monotonic_now_ms ()), -1) < 0)
+  struct sink answer = { .fd = -1, .buf = body, .cap = sizeof body - 1 };
+  if (gw_pump_body (&c->engine, &m, &answer, (int) (deadline - monotonic_now_ms ()), -1) < 0)
     return -1;
+  body[answer.len] = '\0';
+  if (m.status == 200)
+    gateway_engine_answered (c->g, body);
   if (!m.keep_alive)
     upstream_close (c);
   return 0;
@@ -194,4 +249,34 @@ upstream_connect (struct conn *c, char **why)
       < 0)
     *why = NULL;
   return -1;
+}
+
+int
+upstream_request (struct conn *c, const char *method, const char *target)
+{
+  cleanup_error podsock_error_t err = NULL;
+  cleanup_free char *req
+      = xasprintf ("%s %s HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n", method, target);
+  char discard_buf[4096];
+  struct sink discard = { .fd = -1, .raw = true, .buf = discard_buf, .cap = sizeof discard_buf };
+  struct http_message m;
+  int r;
+
+  if (c->engine.fd < 0 || gw_write_all (c->engine.fd, req, strlen (req)) < 0)
+    return -1;
+  while ((r = http_parse_response (c->engine.buf, c->engine.len, false, &m, &err)) == 0)
+    if (gw_read_more (&c->engine, 30000, -1) <= 0)
+      {
+        upstream_close (c);
+        return -1;
+      }
+  if (r < 0)
+    {
+      upstream_close (c);
+      return -1;
+    }
+  gw_consume (&c->engine, m.head_len);
+  if (gw_pump_body (&c->engine, &m, &discard, 30000, -1) < 0 || !m.keep_alive)
+    upstream_close (c);
+  return m.status;
 }

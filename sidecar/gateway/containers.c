@@ -1,0 +1,271 @@
+/* The gateway's table of the containers (and exec instances) it let the
+ * engine create.  A list: a job has tens of containers, not thousands. */
+#include "gateway/containers.h"
+#include <podsock/util.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define EXEC_MARK '!' /* exec entries: id "!<exec id>", name = the container */
+
+struct gw_container
+{
+  struct gw_container *next;
+  char id[72];
+  char name[256];
+  char **sources;
+  bool other_user;
+  bool removing;
+};
+
+void
+gw_strv_free (char **v)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    free (v[i]);
+  free (v);
+}
+
+static char **
+strv_copy (const char *const *v)
+{
+  size_t n = 0;
+  char **out;
+
+  while (v && v[n])
+    n++;
+  out = xcalloc (n + 1, sizeof *out);
+  for (size_t i = 0; i < n; i++)
+    out[i] = xstrdup (v[i]);
+  return out;
+}
+
+void
+gw_containers_init (struct gw_containers *t)
+{
+  memset (t, 0, sizeof *t);
+  pthread_mutex_init (&t->lock, NULL);
+  pthread_cond_init (&t->removed, NULL);
+}
+
+static void
+entry_free (struct gw_container *e)
+{
+  gw_strv_free (e->sources);
+  free (e);
+}
+
+void
+gw_containers_free (struct gw_containers *t)
+{
+  while (t->head)
+    {
+      struct gw_container *e = t->head;
+      t->head = e->next;
+      entry_free (e);
+    }
+  pthread_mutex_destroy (&t->lock);
+  pthread_cond_destroy (&t->removed);
+}
+
+/* Drops the oldest entry (the list's tail) when the table is full. */
+static void
+trim (struct gw_containers *t)
+{
+  struct gw_container **pp = &t->head;
+
+  if (t->n < GW_CONTAINERS_MAX || *pp == NULL)
+    return;
+  while ((*pp)->next)
+    pp = &(*pp)->next;
+  entry_free (*pp);
+  *pp = NULL;
+  t->n--;
+}
+
+static void
+add (struct gw_containers *t, const char *id, const char *name, const char *const *sources,
+     bool other_user)
+{
+  struct gw_container *e = xcalloc (1, sizeof *e);
+
+  snprintf (e->id, sizeof e->id, "%s", id);
+  snprintf (e->name, sizeof e->name, "%s", name ? name : "");
+  e->sources = strv_copy (sources);
+  e->other_user = other_user;
+  pthread_mutex_lock (&t->lock);
+  trim (t);
+  e->next = t->head;
+  t->head = e;
+  t->n++;
+  pthread_mutex_unlock (&t->lock);
+}
+
+void
+gw_containers_add (struct gw_containers *t, const char *id, const char *name,
+                   const char *const *sources)
+{
+  add (t, id, name, sources, false);
+}
+
+/* Docker's lookup order: full id, name, then a unique id prefix. */
+static struct gw_container **
+find (struct gw_containers *t, const char *ref)
+{
+  struct gw_container **prefix = NULL;
+  size_t n = strlen (ref);
+
+  if (ref[0] == EXEC_MARK || n == 0)
+    return NULL;
+  for (struct gw_container **pp = &t->head; *pp; pp = &(*pp)->next)
+    {
+      if ((*pp)->id[0] == EXEC_MARK)
+        continue;
+      if (strcmp ((*pp)->id, ref) == 0 || strcmp ((*pp)->name, ref) == 0
+          || ((*pp)->name[0] == '/' && strcmp ((*pp)->name + 1, ref) == 0))
+        return pp;
+      if (prefix == NULL && n >= 4 && strncmp ((*pp)->id, ref, n) == 0)
+        prefix = pp;
+    }
+  return prefix;
+}
+
+bool
+gw_containers_known (struct gw_containers *t, const char *ref)
+{
+  bool known;
+
+  pthread_mutex_lock (&t->lock);
+  known = find (t, ref) != NULL;
+  pthread_mutex_unlock (&t->lock);
+  return known;
+}
+
+char **
+gw_containers_sources (struct gw_containers *t, const char *ref, char *id)
+{
+  struct gw_container **pp;
+  char **out = NULL;
+
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  if (pp)
+    {
+      out = strv_copy ((const char *const *) (*pp)->sources);
+      if (id)
+        snprintf (id, 72, "%s", (*pp)->id);
+    }
+  pthread_mutex_unlock (&t->lock);
+  return out;
+}
+
+static void
+unlink_entry (struct gw_containers *t, struct gw_container **pp)
+{
+  struct gw_container *e = *pp;
+
+  *pp = e->next;
+  entry_free (e);
+  t->n--;
+}
+
+void
+gw_containers_remove (struct gw_containers *t, const char *ref)
+{
+  struct gw_container **pp;
+
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  if (pp)
+    unlink_entry (t, pp);
+  pthread_cond_broadcast (&t->removed);
+  pthread_mutex_unlock (&t->lock);
+}
+
+void
+gw_containers_set_removing (struct gw_containers *t, const char *ref)
+{
+  struct gw_container **pp;
+
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  if (pp)
+    (*pp)->removing = true;
+  pthread_mutex_unlock (&t->lock);
+}
+
+bool
+gw_containers_is_removing (struct gw_containers *t, const char *id)
+{
+  struct gw_container **pp;
+  bool r;
+
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, id);
+  r = pp && (*pp)->removing;
+  pthread_mutex_unlock (&t->lock);
+  return r;
+}
+
+static bool
+name_removing (struct gw_containers *t, const char *name)
+{
+  for (struct gw_container *e = t->head; e; e = e->next)
+    if (e->removing && e->id[0] != EXEC_MARK
+        && (strcmp (e->name, name) == 0 || (e->name[0] == '/' && strcmp (e->name + 1, name) == 0)))
+      return true;
+  return false;
+}
+
+bool
+gw_containers_wait_name (struct gw_containers *t, const char *name, long timeout_ms)
+{
+  struct timespec until;
+  bool gone;
+
+  clock_gettime (CLOCK_REALTIME, &until);
+  until.tv_sec += timeout_ms / 1000;
+  until.tv_nsec += (timeout_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L)
+    {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+  pthread_mutex_lock (&t->lock);
+  while (name_removing (t, name))
+    if (pthread_cond_timedwait (&t->removed, &t->lock, &until) != 0)
+      break;
+  gone = !name_removing (t, name);
+  pthread_mutex_unlock (&t->lock);
+  return gone;
+}
+
+void
+gw_containers_add_exec (struct gw_containers *t, const char *exec_id, const char *container,
+                        bool other_user)
+{
+  char key[72];
+
+  snprintf (key, sizeof key, "%c%s", EXEC_MARK, exec_id);
+  add (t, key, container, NULL, other_user);
+}
+
+int
+gw_containers_take_exec (struct gw_containers *t, const char *exec_id, char *out)
+{
+  int r = 0;
+
+  pthread_mutex_lock (&t->lock);
+  for (struct gw_container **pp = &t->head; *pp; pp = &(*pp)->next)
+    if ((*pp)->id[0] == EXEC_MARK && strcmp ((*pp)->id + 1, exec_id) == 0)
+      {
+        r = (*pp)->other_user;
+        snprintf (out, 256, "%s", (*pp)->name);
+        unlink_entry (t, pp);
+        break;
+      }
+  pthread_mutex_unlock (&t->lock);
+  return r;
+}
