@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,46 @@ subordinate (const char *map_path, uint64_t self, const struct idfiles_spec *spe
   return 0;
 }
 
+static bool
+in_ranges (const struct idrange *r, size_t n, uint64_t id)
+{
+  for (size_t i = 0; i < n; i++)
+    if (id >= r[i].start && id - r[i].start < r[i].count)
+      return true;
+  return false;
+}
+
+/* Is id mapped in our own namespace (where newgidmap looks it up)? */
+static bool
+id_mapped (const char *map_path, uint64_t id)
+{
+  cleanup_error podsock_error_t err = NULL;
+  struct idmap *map = calloc (1, sizeof *map);
+  bool mapped = false;
+
+  if (map && idmap_read (map_path, map, &err) == 0)
+    for (size_t i = 0; i < map->n && !mapped; i++)
+      mapped = id >= map->line[i].inside && id - map->line[i].inside < map->line[i].count;
+  free (map);
+  return mapped;
+}
+
+/* The pod's other groups, each a one-ID range after the subordinate ones
+ * (podman maps the ranges in file order). */
+static void
+add_groups (const struct idfiles_spec *spec, struct idrange *gr, size_t max,
+             struct idfiles_report *r)
+{
+  for (size_t i = 0; i < spec->n_groups && r->gid_ranges < max; i++)
+    {
+      uint64_t g = spec->groups[i];
+      if (g == spec->gid || in_ranges (gr, r->gid_ranges, g) || !id_mapped (spec->gid_map, g))
+        continue;
+      gr[r->gid_ranges++] = (struct idrange){ g, 1 };
+      r->groups_added++; /* not in r->gids: that counts the subordinate block */
+    }
+}
+
 static int
 write_identity (const struct idfiles_spec *spec, struct idfiles_report *r, podsock_error_t *err)
 {
@@ -169,6 +210,7 @@ idfiles_write (const struct idfiles_spec *spec, struct idfiles_report *r, podsoc
       || subordinate (spec->gid_map, spec->gid, spec, gr, &r->gid_ranges, &r->gids, &initial_g, err)
              < 0)
     return -1;
+  add_groups (spec, gr, IDMAP_MAX_LINES * 2, r);
   if (fs_mkdir_p (spec->out_dir, 0755, err) < 0)
     return podsock_error_prefix (err, "ID files directory (mount an emptyDir there)");
   if (write_identity (spec, r, err) < 0)

@@ -20,6 +20,12 @@ struct idfiles_spec
   gid_t gid;
   uint64_t window_start; /* outside a user namespace: the block to hand out */
   uint64_t window_count;
+  /* Other groups the builds tree can carry (the fsGroup, supplementary
+   * groups): each is added to subgid as a one-ID range, so the engine's user
+   * namespace maps it and the hand-back can chown what nested users wrote
+   * with it (the kernel refuses to chown an inode whose group is unmapped). */
+  const gid_t *groups;
+  size_t n_groups;
 };
 
 struct idfiles_report
@@ -33,6 +39,7 @@ struct idfiles_report
   uint64_t gids;
   size_t uid_ranges;
   size_t gid_ranges;
+  size_t groups_added; /* of spec->groups, how many got a range of their own */
 };
 
 int idfiles_write (const struct idfiles_spec *spec, struct idfiles_report *report,

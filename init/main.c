@@ -34,14 +34,41 @@ warn_few_ids (const char *kind, uint64_t n)
               n, kind, n + 1);
 }
 
+/* The groups the builds tree can carry besides ours: the supplementary
+ * ones (the fsGroup; on OpenShift the primary GID is 0) and the group of
+ * the builds directory itself. */
+static size_t
+pod_groups (const struct init_options *o, gid_t *out, size_t max)
+{
+  int n = getgroups ((int) max - 1, out);
+  struct stat st;
+
+  if (n < 0)
+    n = 0;
+  if (o->builds_dir && stat (o->builds_dir, &st) == 0)
+    out[n++] = st.st_gid;
+  return (size_t) n;
+}
+
 static int
 write_id_files (const struct init_options *o, podsock_error_t *err)
 {
-  struct idfiles_spec spec
-      = { o->ids_dir, "/etc/passwd", "/etc/group", "/proc/self/uid_map", "/proc/self/gid_map",
-          o->home,    getuid (),     getgid (),    o->subid_start,       o->subid_count };
+  gid_t groups[64];
+  struct idfiles_spec spec = { .out_dir = o->ids_dir,
+                               .passwd_src = "/etc/passwd",
+                               .group_src = "/etc/group",
+                               .uid_map = "/proc/self/uid_map",
+                               .gid_map = "/proc/self/gid_map",
+                               .home = o->home,
+                               .uid = getuid (),
+                               .gid = getgid (),
+                               .window_start = o->subid_start,
+                               .window_count = o->subid_count };
   struct idfiles_report r;
-  char uids[24], gids[24], uid[16];
+  char uids[24], gids[24], uid[16], added[16];
+
+  spec.groups = groups;
+  spec.n_groups = pod_groups (o, groups, sizeof groups / sizeof *groups);
 
   if (o->ids_dir == NULL)
     {
@@ -53,10 +80,11 @@ write_id_files (const struct init_options *o, podsock_error_t *err)
   snprintf (uids, sizeof uids, "%" PRIu64, r.uids);
   snprintf (gids, sizeof gids, "%" PRIu64, r.gids);
   snprintf (uid, sizeof uid, "%u", (unsigned) spec.uid);
+  snprintf (added, sizeof added, "%zu", r.groups_added);
   podsock_log_fields (PODSOCK_LOG_INFO, "wrote identity files", "dir", o->ids_dir, "user", r.user,
                       "uid", uid, "user_added", r.user_added ? "true" : "false", "subordinate_uids",
                       uids, "subordinate_gids", gids, "user_namespace",
-                      r.initial_ns ? "none (initial)" : "own", NULL);
+                      r.initial_ns ? "none (initial)" : "own", "pod_groups_mapped", added, NULL);
   warn_few_ids ("user", r.uids);
   warn_few_ids ("group", r.gids);
   return 0;

@@ -27,8 +27,16 @@ spec_for (unsigned uid, unsigned gid, char *paths[5])
       snprintf (buf[i], sizeof buf[i], "%s/%s", testdir, names[i]);
       paths[i] = buf[i];
     }
-  return (struct idfiles_spec){ paths[0],        paths[1], paths[2], paths[3], paths[4],
-                                "/home/podsock", uid,      gid,      100000,   65536 };
+  return (struct idfiles_spec){ .out_dir = paths[0],
+                                .passwd_src = paths[1],
+                                .group_src = paths[2],
+                                .uid_map = paths[3],
+                                .gid_map = paths[4],
+                                .home = "/home/podsock",
+                                .uid = uid,
+                                .gid = gid,
+                                .window_start = 100000,
+                                .window_count = 65536 };
 }
 
 /* The files idfiles_write reads: the image's passwd and group, and the
@@ -74,6 +82,37 @@ adds_entry_for_unknown_uid (void **state)
   t = testdir_get ("out/group");
   assert_string_equal (t, image_group);
   free (t);
+}
+
+/* OpenShift: GID 0, the fsGroup supplementary.  The fsGroup (and the
+ * builds directory's group) get a one-ID subgid range each, after the
+ * subordinate block, so the engine's user namespace maps them; GID 0 itself
+ * and IDs already in the block are not repeated. */
+static void
+maps_the_pods_other_groups (void **state)
+{
+  char *p[5], *t;
+  struct idfiles_report r;
+  podsock_error_t err = NULL;
+  struct idfiles_spec s = spec_for (1000680000, 0, p);
+  gid_t groups[] = { 1000680000, 0, 100005, 1000680000 };
+  (void) state;
+  s.groups = groups;
+  s.n_groups = 4;
+  put_inputs (image_passwd, image_group, "         0          0 4294967295\n",
+              "         0          0 4294967295\n");
+  assert_int_equal (idfiles_write (&s, &r, &err), 0);
+  assert_int_equal (r.groups_added, 1);
+  assert_int_equal (r.gids, 65536);
+  t = testdir_get ("out/subgid");
+  assert_string_equal (t, "podsock:100000:65536\npodsock:1000680000:1\n");
+  free (t);
+  /* In a user namespace that does not map the group, newgidmap could not
+   * map it either: left out. */
+  put_inputs (image_passwd, image_group, "0 1000680000 1\n1 100000 65536\n",
+              "0 0 1\n1 100000 65536\n");
+  assert_int_equal (idfiles_write (&s, &r, &err), 0);
+  assert_int_equal (r.groups_added, 0);
 }
 
 static void
@@ -186,6 +225,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (adds_entry_for_unknown_uid, testdir_setup, testdir_teardown),
+    cmocka_unit_test_setup_teardown (maps_the_pods_other_groups, testdir_setup, testdir_teardown),
     cmocka_unit_test_setup_teardown (keeps_existing_entry_and_is_idempotent, testdir_setup,
                                      testdir_teardown),
     cmocka_unit_test_setup_teardown (name_taken_by_another_uid, testdir_setup, testdir_teardown),
