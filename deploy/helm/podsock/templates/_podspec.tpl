@@ -19,6 +19,7 @@ What it adds (and why):
 */}}
 {{- define "podsock.podSpecPatch" -}}
 {{- include "podsock.checkStorage" . -}}
+{{- include "podsock.checkConfig" . -}}
 {{- $mode := .Values.securityMode -}}
 {{- $builds := .Values.buildsDir -}}
 {{- if eq $mode "userns" }}
@@ -28,6 +29,10 @@ hostUsers: false
 securityContext:
   fsGroup: {{ .Values.security.fsGroup }}
   fsGroupChangePolicy: OnRootMismatch
+{{- end }}
+{{- with .Values.image.pullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
 {{- end }}
 initContainers:
   - name: podsock-init
@@ -93,6 +98,14 @@ initContainers:
       {{- with .Values.sidecar.extraEnv }}
       {{- toYaml . | nindent 6 }}
       {{- end }}
+    {{- if .Values.sidecar.postStartWait }}
+    # Gating: the sidecar counts as started when this hook returns, i.e. the
+    # moment the engine answers; the startupProbe below is the safety net.
+    lifecycle:
+      postStart:
+        exec:
+          command: [podsock-probe, wait, --timeout, "120"]
+    {{- end }}
     startupProbe:
       exec:
         command: [podsock-probe, ready, --timeout, "1000"]
@@ -285,4 +298,66 @@ empty.
       patch_type = {{ include "podsock.tomlString" (.patchType | default "strategic") }}
       patch = {{ include "podsock.tomlMultiline" (trim .patch) }}
     {{- end }}
+{{- end -}}
+
+{{/*
+podsock.mergedRunnerToml: path A with runner.baseConfig. The user's own
+runners.config (TOML, one [[runners]]) with podsock's parts added and
+everything else kept: executor kubernetes, builds_dir, the feature flag,
+podsock's pod_spec entry (any earlier entry named "podsock" is replaced; the
+user's own entries stay, and podsock's comes after them, then
+runner.extraPodSpecPatches), the CRI-O device annotation, and the job namespace
+when the config sets none. Re-encoded with toToml (keys sorted, comments
+dropped); podsock's patches are written as multi-line literal strings and their
+"{{" escaped for the official chart's `tpl`, while the user's own text keeps
+its template expressions (e.g. namespace = "{{.Release.Namespace}}").
+*/}}
+{{- define "podsock.mergedRunnerToml" -}}
+{{- $v := .Values -}}
+{{- $cfg := fromToml $v.runner.baseConfig -}}
+{{- if hasKey $cfg "Error" -}}
+{{- fail (printf "runner.baseConfig is not valid TOML: %s; it must be your gitlab-runner chart's runners.config text" (get $cfg "Error")) -}}
+{{- end -}}
+{{- $runners := $cfg.runners | default list -}}
+{{- if or (not (kindIs "slice" $runners)) (ne (len $runners) 1) -}}
+{{- fail (printf "runner.baseConfig must hold exactly one [[runners]] section (the official chart registers one runner from runners.config); it holds %d" (ternary (len $runners) 0 (kindIs "slice" $runners))) -}}
+{{- end -}}
+{{- $r := index $runners 0 -}}
+{{- if and (hasKey $r "executor") (ne (toString $r.executor) "kubernetes") -}}
+{{- fail (printf "runner.baseConfig: executor = %q, but podsock works with the kubernetes executor only; remove the line or set it to \"kubernetes\"" (toString $r.executor)) -}}
+{{- end -}}
+{{- if and (hasKey $r "builds_dir") (ne (toString $r.builds_dir) $v.buildsDir) -}}
+{{- fail (printf "runner.baseConfig: builds_dir = %q differs from the chart's buildsDir %q, where the sidecar mounts the builds volume; set --set buildsDir=%s or remove builds_dir" (toString $r.builds_dir) $v.buildsDir (toString $r.builds_dir)) -}}
+{{- end -}}
+{{- $_ := set $r "executor" "kubernetes" -}}
+{{- $_ := set $r "builds_dir" $v.buildsDir -}}
+{{- $ff := $r.feature_flags | default dict -}}
+{{- $_ := set $ff "FF_USE_ADVANCED_POD_SPEC_CONFIGURATION" true -}}
+{{- $_ := set $r "feature_flags" $ff -}}
+{{- $k := $r.kubernetes | default dict -}}
+{{- if not (hasKey $k "namespace") -}}
+{{- $_ := set $k "namespace" (ternary "@@PODSOCK_NAMESPACE@@" $v.runner.jobNamespace (empty $v.runner.jobNamespace)) -}}
+{{- end -}}
+{{- $ann := include "podsock.podAnnotations" . | fromJson -}}
+{{- if $ann -}}
+{{- $_ := set $k "pod_annotations" (merge ($k.pod_annotations | default dict) $ann) -}}
+{{- end -}}
+{{- $specs := list -}}
+{{- range ($k.pod_spec | default list) -}}
+{{- if ne (toString .name) "podsock" -}}{{- $specs = append $specs . -}}{{- end -}}
+{{- end -}}
+{{- $patches := list (include "podsock.podSpecPatch" . | trim) -}}
+{{- $specs = append $specs (dict "name" "podsock" "patch_type" "strategic" "patch" "@@PODSOCK_PATCH_0@@") -}}
+{{- range $i, $p := $v.runner.extraPodSpecPatches -}}
+{{- $patches = append $patches (trim $p.patch) -}}
+{{- $specs = append $specs (dict "name" $p.name "patch_type" ($p.patchType | default "strategic") "patch" (printf "@@PODSOCK_PATCH_%d@@" (add1 $i))) -}}
+{{- end -}}
+{{- $_ := set $k "pod_spec" $specs -}}
+{{- $_ := set $r "kubernetes" $k -}}
+{{- $toml := toToml $cfg -}}
+{{- range $i, $p := $patches -}}
+{{- $lit := include "podsock.tomlMultiline" $p | replace "{{" "{{\"{{\"}}" -}}
+{{- $toml = replace (printf "\"@@PODSOCK_PATCH_%d@@\"" $i) $lit $toml -}}
+{{- end -}}
+{{- replace "@@PODSOCK_NAMESPACE@@" "{{ .Release.Namespace }}" $toml -}}
 {{- end -}}
