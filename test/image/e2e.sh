@@ -37,7 +37,7 @@ need_images
 STORE=$IMAGE_STORE
 VERSION=$IMAGE_VERSION
 IMAGE=localhost/podsock:$VERSION
-BASE=localhost/debian:bookworm-slim-local
+BASE=docker.io/library/debian:trixie-slim # the local base scripts/build-image made (the job image)
 POD=podsock-e2e-$$
 JOB_UID=$BUILD_UID
 FSGROUP=1500 # the chart's fsGroup (= runAsUser), not podsim's

@@ -50,3 +50,31 @@ default_ulimits = ["nofile=$nofile:$nofile", "nproc=4096:4096"]
 EOF
 	export CONTAINERS_CONF=$WORK/containers.conf
 }
+
+# The image's root file system as a directory, for test/podsim/podsim
+# --rootfs: the files users pull, podman 5 included.
+IMAGE_ROOTFS=${PODSOCK_IMAGE_ROOTFS:-$BUILD/image/rootfs}
+
+# image_rootfs_ensure: image_ensure, and the image exported to $IMAGE_ROOTFS
+# (scripts/build-image --export-rootfs: nothing is copied when the directory
+# already holds the image built from the same inputs).  Sets IMAGE_ROOTFS.
+# PODSOCK_E2E_NO_BUILD=1: use $IMAGE_ROOTFS as it is.
+image_rootfs_ensure() {
+	local out start=$SECONDS
+	if [ "${PODSOCK_E2E_NO_BUILD:-0}" = 1 ]; then
+		[ -x "$IMAGE_ROOTFS/usr/bin/podman" ] ||
+			fail "PODSOCK_E2E_NO_BUILD=1 but $IMAGE_ROOTFS holds no image: run scripts/build-image --root $IMAGE_STORE --export-rootfs $IMAGE_ROOTFS"
+		echo "--- PODSOCK_E2E_NO_BUILD=1: using the image's files in $IMAGE_ROOTFS as they are"
+		return 0
+	fi
+	echo "--- building or reusing localhost/podsock:$IMAGE_VERSION and its files in $IMAGE_ROOTFS"
+	out=$("$TOP/scripts/build-image" --root "$IMAGE_STORE" --export-rootfs "$IMAGE_ROOTFS" 2>&1) ||
+		fail "scripts/build-image failed: $out"
+	echo "$out" | tail -n 3
+	ok "image files ready in $((SECONDS - start)) s: $(echo "$out" | tail -n 1)"
+}
+
+# rootfs_package_version PACKAGE: its version in the image (dpkg's database).
+rootfs_package_version() {
+	dpkg-query --admindir="$IMAGE_ROOTFS/var/lib/dpkg" -W -f '${Version}' "$1" 2>/dev/null
+}
