@@ -83,7 +83,7 @@ remember_created (struct conn *c, const char *body, size_t len)
   if (cJSON_IsString (id) && c->x.t.route == ROUTE_CREATE)
     {
       gw_containers_add (&c->g->containers, id->valuestring, c->x.name,
-                         (const char *const *) c->x.mounts.sources);
+                         (const char *const *) c->x.mounts.sources, c->x.auto_remove);
       gw_hosts_add (&c->g->hosts, id->valuestring, c->x.host_names);
     }
   else if (cJSON_IsString (id))

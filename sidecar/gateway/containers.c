@@ -18,7 +18,10 @@ struct gw_container
   char **sources;
   bool other_user;
   bool removing;
+  bool auto_remove;
 };
+
+static struct gw_container **find (struct gw_containers *t, const char *ref);
 
 void
 gw_strv_free (char **v)
@@ -105,9 +108,28 @@ add (struct gw_containers *t, const char *id, const char *name, const char *cons
 
 void
 gw_containers_add (struct gw_containers *t, const char *id, const char *name,
-                   const char *const *sources)
+                   const char *const *sources, bool auto_remove)
 {
   add (t, id, name, sources, false);
+  if (auto_remove)
+    {
+      pthread_mutex_lock (&t->lock);
+      t->head->auto_remove = true; /* add() put it first */
+      pthread_mutex_unlock (&t->lock);
+    }
+}
+
+bool
+gw_containers_auto_remove (struct gw_containers *t, const char *ref)
+{
+  struct gw_container **pp;
+  bool r;
+
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  r = pp && (*pp)->auto_remove;
+  pthread_mutex_unlock (&t->lock);
+  return r;
 }
 
 /* Docker's lookup order: full id, name, then a unique id prefix. */

@@ -28,7 +28,9 @@ void gw_containers_free (struct gw_containers *t);
 /* Records a created container: its id (from the engine's answer), its name
  * (may be empty) and its bind sources (a NULL-terminated list, copied). */
 void gw_containers_add (struct gw_containers *t, const char *id, const char *name,
-                        const char *const *sources);
+                        const char *const *sources, bool auto_remove);
+/* Was ref created with HostConfig.AutoRemove (docker run --rm)? */
+bool gw_containers_auto_remove (struct gw_containers *t, const char *ref);
 
 /* Was ref (a name, an id or an id prefix of 4+ characters) created through
  * the gateway? */

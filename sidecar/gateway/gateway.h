@@ -40,8 +40,8 @@ struct gateway_options
    * builds_dir back to the pod user. */
   int handback;
   const char *builds_dir;
-  const char *engine_run_dir;      /* podman's XDG_RUNTIME_DIR: its pause process */
-  int root_in_userns;              /* root of a hostUsers: false pod: no pause process */
+  const char *engine_run_dir; /* podman's XDG_RUNTIME_DIR: its pause process */
+  int root_in_userns;         /* root of a hostUsers: false pod: no pause process */
   /* User-defined networks run in the pod's network, their names in this
    * hosts file (docs/compatibility.md); NULL: left to the engine. */
   const char *hosts_file;

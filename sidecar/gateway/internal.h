@@ -71,6 +71,7 @@ struct exchange
   bool exec_other_user;         /* an exec create that names a non-root user */
   bool remove_after_wait;       /* wait?condition=removed, asked as next-exit */
   char *host_names;             /* a create on a user-defined network: its names */
+  bool auto_remove;             /* a create with HostConfig.AutoRemove (--rm) */
 };
 
 struct conn

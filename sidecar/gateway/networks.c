@@ -145,6 +145,32 @@ gw_hosts_remove (struct gw_hosts *h, const char *ref)
   pthread_mutex_unlock (&h->lock);
 }
 
+static void add_strings (char *names, size_t cap, const cJSON *list, bool link);
+
+bool
+gw_hosts_extend (struct gw_hosts *h, const char *ref, const cJSON *aliases)
+{
+  bool found = false;
+
+  if (h->path == NULL)
+    return false;
+  pthread_mutex_lock (&h->lock);
+  for (struct gw_hosts_entry *e = h->head; e && !found; e = e->next)
+    if (matches (e, ref))
+      {
+        char names[2048];
+        snprintf (names, sizeof names, "%s", e->names);
+        add_strings (names, sizeof names, aliases, false);
+        free (e->names);
+        e->names = xstrdup (names);
+        found = true;
+      }
+  if (found)
+    write_locked (h);
+  pthread_mutex_unlock (&h->lock);
+  return found;
+}
+
 /* Networks the engine provides itself, or modes that are no network. */
 static bool
 is_user_network (const char *mode)

@@ -26,6 +26,11 @@ void gw_hosts_add (struct gw_hosts *h, const char *id, const char *names);
 /* ref (id, id prefix, or name) is gone. */
 void gw_hosts_remove (struct gw_hosts *h, const char *ref);
 
+/* docker network connect of a container the hosts file holds: its new
+ * aliases join its names.  false when ref is not in the file (the engine
+ * handles the call). */
+bool gw_hosts_extend (struct gw_hosts *h, const char *ref, const cJSON *aliases);
+
 /* A create on a user-defined network: NetworkMode becomes host, the
  * endpoints go, the hosts file is mounted at /etc/hosts.  Returns the
  * container's names (malloc'd) for gw_hosts_add once the engine answered,

@@ -3,7 +3,9 @@
  * whole and checked where the policy needs it, and sent with the target and
  * body the gateway checked, never the client's bytes. */
 #include "gateway/internal.h"
+#include "gateway/json.h"
 #include "gateway/rewrite.h"
+#include <podsock/cjson.h>
 #include <podsock/log.h>
 #include <podsock/util.h>
 
@@ -72,16 +74,21 @@ check_target (struct conn *c, int *status, podsock_error_t *err)
 }
 
 /* docker run --rm waits with condition=removed, which podman 4 answers
- * with StatusCode 0 whatever the container's status (issue 17): ask for
- * next-exit, which tells the real one, and remove the container afterwards
- * (answer.c). */
+ * with StatusCode 0 whatever the container's status (issue 17), and which
+ * can hang for good in podman 4.3.1 (docs/performance.md): for a container
+ * created with AutoRemove, ask for next-exit, which tells the real status,
+ * and remove the container afterwards (answer.c).  Any other container's
+ * wait goes to the engine as it is: the gateway removes nothing the user
+ * did not ask to remove. */
 static void
 wait_condition (struct conn *c)
 {
   const struct gateway_target *t = &c->x.t;
   bool removed = false;
 
-  for (size_t i = 0; i < t->n_params && t->route == ROUTE_WAIT; i++)
+  if (t->route != ROUTE_WAIT || !gw_containers_auto_remove (&c->g->containers, t->id))
+    return;
+  for (size_t i = 0; i < t->n_params; i++)
     removed |= strcasecmp (t->params[i].key, "condition") == 0
                && strcmp (t->params[i].value, "removed") == 0;
   if (removed)
@@ -119,6 +126,12 @@ gateway_admit (struct conn *c, const struct http_message *m)
       return 0;
     }
   wait_condition (c);
+  /* docker cp -a keeps the archive's owners (dockerd); podman's
+   * copyUIDGID=true gives them to the container's user instead.  Without
+   * the parameter podman keeps them, as dockerd does with -a; without -a
+   * the docker CLI sends none and both give the files to container root. */
+  if (c->x.t.route == ROUTE_ARCHIVE_PUT)
+    gateway_target_remove_param (&c->x.t, "copyUIDGID");
   /* A name of a docker run --rm container whose removal is under way
    * (answer.c): the create waits for it, as it would with dockerd. */
   const char *name = gateway_query_get (&c->x.t, "name");
@@ -176,6 +189,34 @@ query_name (struct conn *c)
   snprintf (c->x.name, sizeof c->x.name, "%s", name ? name : "");
 }
 
+/* docker network connect/disconnect of a container that runs in the pod's
+ * network (networks.c): its aliases join the hosts file, and the gateway
+ * answers itself; the engine could not connect a host-network container.
+ * 1 when answered, 0 when the engine must handle it. */
+static int
+network_call (struct conn *c, const struct http_message *m, const char *body, size_t len)
+{
+  static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nApi-Version: 1.41\r\n\r\n";
+  cleanup_error podsock_error_t err = NULL;
+  cleanup_cjson cJSON *req = NULL;
+  const cJSON *ctr, *ep;
+
+  if (gwjson_parse (body, len, GATEWAY_JSON_MAX, GWJSON_OBJECT, &req, &err) < 0)
+    return 0; /* the engine answers what it cannot read */
+  ctr = gwjson_get (req, "Container");
+  ep = gwjson_get (req, "EndpointConfig");
+  if (!cJSON_IsString (ctr))
+    return 0;
+  if (c->x.t.route == ROUTE_NETWORK_CONNECT
+          ? !gw_hosts_extend (&c->g->hosts, ctr->valuestring,
+                              ep ? gwjson_get (ep, "Aliases") : NULL)
+          : !gw_hosts_extend (&c->g->hosts, ctr->valuestring, NULL))
+    return 0;
+  (void) m;
+  gw_write_all (c->client.fd, ok, sizeof ok - 1);
+  return 1;
+}
+
 /* The JSON check or rewrite a request needs.  0: body to send in *out;
  * -1: refused (answered already). */
 static int
@@ -194,6 +235,7 @@ check_body (struct conn *c, const struct http_message *m, const char *body, size
       r = gateway_create_request (&g->o, &cr, c->x.name[0] ? c->x.name : "(unnamed)", body, len,
                                   out, out_len, &status, &err);
       c->x.host_names = cr.host_names;
+      c->x.auto_remove = cr.auto_remove;
     }
   else
     r = gateway_check_request (&g->o, c->x.t.route, body, len, out, out_len, &c->x.exec_other_user,
@@ -230,6 +272,8 @@ reads_body (const struct gateway *g, enum gateway_route route)
     {
     case ROUTE_CREATE:
     case ROUTE_EXEC_CREATE:
+    case ROUTE_NETWORK_CONNECT:
+    case ROUTE_NETWORK_DISCONNECT:
       return true;
     case ROUTE_UPDATE:
     case ROUTE_VOLUME_CREATE:
@@ -284,7 +328,17 @@ send_checked (struct conn *c, const struct http_message *m)
                      false);
       goto out;
     }
-  if (check_body (c, &hm, in.buf, in.len, &body, &body_len) < 0)
+  if ((c->x.t.route == ROUTE_NETWORK_CONNECT || c->x.t.route == ROUTE_NETWORK_DISCONNECT))
+    {
+      if (network_call (c, &hm, in.buf, in.len) == 1)
+        {
+          r = hm.keep_alive ? 1 : -1;
+          goto out;
+        }
+      body = xstrndup (in.buf, in.len); /* not ours: the engine's call */
+      body_len = in.len;
+    }
+  else if (check_body (c, &hm, in.buf, in.len, &body, &body_len) < 0)
     {
       r = hm.keep_alive ? 1 : -1;
       goto out;

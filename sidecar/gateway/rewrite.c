@@ -272,8 +272,8 @@ default_stop_timeout (const struct gateway_options *o, cJSON *req)
 
 int
 gateway_create_request (const struct gateway_options *o, struct gateway_create *cr,
-                        const char *name, const char *body, size_t len, char **out,
-                        size_t *out_len, int *status, podsock_error_t *err)
+                        const char *name, const char *body, size_t len, char **out, size_t *out_len,
+                        int *status, podsock_error_t *err)
 {
   cleanup_cjson cJSON *req = NULL;
   cJSON *hc, *mode;
@@ -283,6 +283,7 @@ gateway_create_request (const struct gateway_options *o, struct gateway_create *
       || gateway_policy_create (o, req, cr->known, cr->mounts, status, err) < 0)
     return -1;
   hc = object_child (req, "HostConfig");
+  cr->auto_remove = cJSON_IsTrue (gwjson_get (hc, "AutoRemove"));
   if (o->rewrite_network)
     rewrite_network (req, hc, name, o->network_target ? o->network_target : "host");
   if (cr->hosts)

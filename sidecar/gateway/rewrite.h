@@ -33,6 +33,7 @@ struct gateway_create
   struct gw_hosts *hosts;        /* user-defined networks' hosts file (NULL: off) */
   struct gateway_mounts *mounts; /* gets the bind sources (may be NULL) */
   char *host_names;              /* gets the names for the hosts file, or NULL */
+  bool auto_remove;              /* gets HostConfig.AutoRemove */
 };
 int gateway_create_request (const struct gateway_options *o, struct gateway_create *cr,
                             const char *name, const char *body, size_t len, char **out,

@@ -180,7 +180,9 @@ route_containers (const char *m, size_t ml, const char *p, char *id, size_t cap)
     for (size_t i = 0; i < sizeof container_get / sizeof *container_get; i++)
       if (with_id (p, "/containers/", container_get[i], id, cap))
         return ROUTE_PASS;
-  if ((is (m, ml, "HEAD") || is (m, ml, "PUT")) && with_id (p, "/containers/", "archive", id, cap))
+  if (is (m, ml, "PUT") && with_id (p, "/containers/", "archive", id, cap))
+    return ROUTE_ARCHIVE_PUT;
+  if (is (m, ml, "HEAD") && with_id (p, "/containers/", "archive", id, cap))
     return ROUTE_PASS;
   return ROUTE_UNKNOWN;
 }
@@ -214,12 +216,13 @@ route_objects (const char *m, size_t ml, const char *p, char *id, size_t cap)
   if ((get && strcmp (p, "/volumes") == 0) || (post && strcmp (p, "/volumes/prune") == 0)
       || ((get || del) && with_id (p, "/volumes/", "", id, cap)))
     return ROUTE_PASS;
+  if (post && with_id (p, "/networks/", "connect", id, cap))
+    return ROUTE_NETWORK_CONNECT;
+  if (post && with_id (p, "/networks/", "disconnect", id, cap))
+    return ROUTE_NETWORK_DISCONNECT;
   if ((get && strcmp (p, "/networks") == 0) || (post && strcmp (p, "/networks/create") == 0)
       || (post && strcmp (p, "/networks/prune") == 0)
-      || ((get || del) && with_id (p, "/networks/", "", id, cap))
-      || (post
-          && (with_id (p, "/networks/", "connect", id, cap)
-              || with_id (p, "/networks/", "disconnect", id, cap))))
+      || ((get || del) && with_id (p, "/networks/", "", id, cap)))
     return ROUTE_PASS;
   if (post && with_id (p, "/exec/", "start", id, cap))
     return ROUTE_EXEC_START;
@@ -414,6 +417,29 @@ encode_target (struct gateway_target *t, const char *path)
     }
   t->forward[o] = '\0';
   t->forward_len = o;
+}
+
+int
+gateway_target_remove_param (struct gateway_target *t, const char *key)
+{
+  size_t kept = 0;
+  int found = -1;
+
+  for (size_t i = 0; i < t->n_params; i++)
+    {
+      if (strcasecmp (t->params[i].key, key) == 0)
+        {
+          free (t->params[i].key);
+          free (t->params[i].value);
+          found = 0;
+          continue;
+        }
+      t->params[kept++] = t->params[i];
+    }
+  t->n_params = kept;
+  if (found == 0)
+    encode_target (t, t->path);
+  return found;
 }
 
 int

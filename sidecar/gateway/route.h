@@ -16,30 +16,33 @@
 
 enum gateway_route
 {
-  ROUTE_PASS,          /* a known endpoint, forwarded as it is */
-  ROUTE_CREATE,        /* POST /containers/create */
-  ROUTE_INSPECT,       /* GET /containers/{id}/json */
-  ROUTE_LIST,          /* GET /containers/json */
-  ROUTE_EXEC_CREATE,   /* POST /containers/{id}/exec */
-  ROUTE_LIBPOD_CREATE, /* POST /libpod/containers/create */
-  ROUTE_LIBPOD_KUBE,   /* POST /libpod/play/kube, /libpod/kube/play */
-  ROUTE_LIBPOD_READ,   /* GET or HEAD under /libpod/ */
-  ROUTE_LIBPOD_OTHER,  /* any other libpod request */
-  ROUTE_UPDATE,        /* POST /containers/{id}/update */
-  ROUTE_START,         /* POST /containers/{id}/start */
-  ROUTE_RESTART,       /* POST /containers/{id}/restart */
-  ROUTE_STOP,          /* POST /containers/{id}/stop */
-  ROUTE_KILL,          /* POST /containers/{id}/kill */
-  ROUTE_WAIT,          /* POST /containers/{id}/wait */
-  ROUTE_DELETE,        /* DELETE /containers/{id} */
-  ROUTE_ATTACH,        /* POST /containers/{id}/attach */
-  ROUTE_EXEC_START,    /* POST /exec/{id}/start */
-  ROUTE_VOLUME_CREATE, /* POST /volumes/create */
-  ROUTE_BUILD,         /* POST /build */
-  ROUTE_IMAGE_CREATE,  /* POST /images/create (pull, import) */
-  ROUTE_UNKNOWN,       /* no endpoint of the Docker API the gateway serves */
-  ROUTE_MALFORMED,     /* 400: the target cannot be read one way only */
-  ROUTE_TOO_LONG,      /* 414 */
+  ROUTE_PASS,               /* a known endpoint, forwarded as it is */
+  ROUTE_CREATE,             /* POST /containers/create */
+  ROUTE_INSPECT,            /* GET /containers/{id}/json */
+  ROUTE_LIST,               /* GET /containers/json */
+  ROUTE_EXEC_CREATE,        /* POST /containers/{id}/exec */
+  ROUTE_LIBPOD_CREATE,      /* POST /libpod/containers/create */
+  ROUTE_LIBPOD_KUBE,        /* POST /libpod/play/kube, /libpod/kube/play */
+  ROUTE_LIBPOD_READ,        /* GET or HEAD under /libpod/ */
+  ROUTE_LIBPOD_OTHER,       /* any other libpod request */
+  ROUTE_UPDATE,             /* POST /containers/{id}/update */
+  ROUTE_START,              /* POST /containers/{id}/start */
+  ROUTE_RESTART,            /* POST /containers/{id}/restart */
+  ROUTE_STOP,               /* POST /containers/{id}/stop */
+  ROUTE_KILL,               /* POST /containers/{id}/kill */
+  ROUTE_WAIT,               /* POST /containers/{id}/wait */
+  ROUTE_DELETE,             /* DELETE /containers/{id} */
+  ROUTE_ATTACH,             /* POST /containers/{id}/attach */
+  ROUTE_EXEC_START,         /* POST /exec/{id}/start */
+  ROUTE_VOLUME_CREATE,      /* POST /volumes/create */
+  ROUTE_BUILD,              /* POST /build */
+  ROUTE_IMAGE_CREATE,       /* POST /images/create (pull, import) */
+  ROUTE_ARCHIVE_PUT,        /* PUT /containers/{id}/archive (docker cp into it) */
+  ROUTE_NETWORK_CONNECT,    /* POST /networks/{id}/connect */
+  ROUTE_NETWORK_DISCONNECT, /* POST /networks/{id}/disconnect */
+  ROUTE_UNKNOWN,            /* no endpoint of the Docker API the gateway serves */
+  ROUTE_MALFORMED,          /* 400: the target cannot be read one way only */
+  ROUTE_TOO_LONG,           /* 414 */
 };
 
 struct gateway_query_param
@@ -80,5 +83,8 @@ const char *gateway_query_get (const struct gateway_target *t, const char *key);
 /* Changes the value of every instance of a parameter (as the gateway
  * rewrites wait?condition=removed); 0, or -1 when there is none. */
 int gateway_target_set_param (struct gateway_target *t, const char *key, const char *value);
+
+/* Drops every instance of a parameter; 0, or -1 when there is none. */
+int gateway_target_remove_param (struct gateway_target *t, const char *key);
 
 #endif

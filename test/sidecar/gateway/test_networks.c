@@ -62,6 +62,12 @@ user_network_gets_the_hosts_file (void **state)
   gw_hosts_add (&h, "fedcba9876543210", "proj_web_1 web");
   assert_non_null (strstr (slurp (path), "127.0.0.1\tproj_db_1 db-host db database legacy\n"));
   assert_non_null (strstr (slurp (path), "127.0.0.1\tproj_web_1 web\n"));
+  /* docker network connect --alias: the names grow in place. */
+  cJSON *aliases = cJSON_CreateStringArray ((const char *[]){ "cache", "db" }, 2);
+  assert_true (gw_hosts_extend (&h, "proj_web_1", aliases));
+  assert_false (gw_hosts_extend (&h, "unknown", aliases));
+  cJSON_Delete (aliases);
+  assert_non_null (strstr (slurp (path), "127.0.0.1\tproj_web_1 web cache db\n"));
   gw_hosts_remove (&h, "proj_db_1");
   assert_null (strstr (slurp (path), "database"));
   assert_non_null (strstr (slurp (path), "proj_web_1 web"));

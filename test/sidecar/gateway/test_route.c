@@ -52,7 +52,9 @@ table (void **state)
   assert_int_equal (route ("DELETE", "/images/docker.io/library/busybox:latest"), ROUTE_PASS);
   assert_int_equal (route ("PUT", "/containers/abc/archive?path=/tmp"), ROUTE_PASS);
   assert_int_equal (route ("HEAD", "/_ping"), ROUTE_PASS);
-  assert_int_equal (route ("POST", "/networks/n1/connect"), ROUTE_PASS);
+  assert_int_equal (route ("POST", "/networks/n1/connect"), ROUTE_NETWORK_CONNECT);
+  assert_int_equal (route ("POST", "/networks/n1/disconnect"), ROUTE_NETWORK_DISCONNECT);
+  assert_int_equal (route ("GET", "/networks/n1"), ROUTE_PASS);
   assert_int_equal (route ("GET", "/v4.0.0/libpod/info"), ROUTE_LIBPOD_READ);
   assert_int_equal (route ("POST", "/v4.0.0/libpod/containers/abc/exec"), ROUTE_LIBPOD_OTHER);
   assert_int_equal (route ("POST", "/v1.41/swarm/init"), ROUTE_UNKNOWN);
