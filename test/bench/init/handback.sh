@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cost of the ownership hand-back (lib/handback.c) on a tree of N files
+# Cost of the ownership hand-back (sidecar/handback.c) on a tree of N files
 # (default 10,000 in 100 directories) written by a nested non-root user, i.e.
 # owned by subordinate uid 101233.  Run as root; prints seconds (median of
 # R runs) and ratios against baselines measured in the same run:
