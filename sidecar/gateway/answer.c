@@ -116,6 +116,19 @@ out:
   return ret;
 }
 
+/* The gateway removes a container itself (docker run --rm): after the
+ * client has its answer, on the same engine connection. */
+static void
+remove_now (struct conn *c)
+{
+  char target[300];
+
+  snprintf (target, sizeof target, "/containers/%s?force=1&v=1", c->x.t.id);
+  gw_hosts_remove (&c->g->hosts, c->x.t.id);
+  upstream_request (c, "DELETE", target);
+  gw_containers_remove (&c->g->containers, c->x.t.id);
+}
+
 /* wait: the head goes at once (the docker CLI starts the container only
  * once its wait is acknowledged), the body (the exit status) only after
  * the container was removed where the client asked for that, and its
@@ -144,14 +157,10 @@ relay_wait (struct conn *c, const struct http_message *r)
    * takes most of a docker run --rm: docs/performance.md) goes on here.
    * Until it is done the container is left out of lists, and a create of
    * its name waits for it. */
-  if (c->x.remove_after_wait)
-    {
-      char target[300];
-      snprintf (target, sizeof target, "/containers/%s?force=1&v=1", c->x.t.id);
-      if (hm.keep_alive)
-        upstream_request (c, "DELETE", target);
-      gw_containers_remove (&c->g->containers, c->x.t.id);
-    }
+  if (c->x.remove_after_wait && hm.keep_alive)
+    remove_now (c);
+  else if (c->x.remove_after_wait)
+    gw_containers_remove (&c->g->containers, c->x.t.id);
 out:
   free (raw.buf);
   return ret;
@@ -173,6 +182,13 @@ ends_container (enum gateway_route route, const struct http_message *r)
   return (route == ROUTE_STOP || route == ROUTE_KILL || route == ROUTE_RESTART
           || route == ROUTE_DELETE)
          && r->status >= 200 && r->status < 300;
+}
+
+static bool
+failed_to_run (enum gateway_route route, const struct http_message *r)
+{
+  return (route == ROUTE_ATTACH || route == ROUTE_START) && r->status >= 400
+         && r->body != HTTP_BODY_UNTIL_CLOSE;
 }
 
 static int
@@ -197,6 +213,15 @@ relay_rest (struct conn *c, const struct http_message *r)
   if (gw_write_all (c->client.fd, c->engine.buf, r->head_len) < 0)
     return -1;
   gw_consume (&c->engine, r->head_len);
+  if (failed_to_run (route, r))
+    {
+      /* dockerd removes an AutoRemove container that could not start;
+       * podman leaves it: the gateway removes it once the error is read. */
+      int rc = gw_pump_body (&c->engine, r, &k, -1, c->client.fd);
+      if (rc == 0 && r->keep_alive && gw_containers_auto_remove (&c->g->containers, c->x.t.id))
+        remove_now (c);
+      return rc;
+    }
   /* Docker's hijack without Upgrade (200 + raw stream, no length) is a
    * two-way stream too: attach/exec stdin follows the request. */
   if (r->body == HTTP_BODY_UNTIL_CLOSE)

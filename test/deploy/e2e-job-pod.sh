@@ -21,8 +21,8 @@
 #
 # Exit 77 only when this machine cannot run a part (no root, helm/kubectl
 # missing, no cgroup2 in a private mount namespace), with the reason.
-# shellcheck source=../integration/lib.sh
-. "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=../common/lib.sh
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 command -v podman >/dev/null || fail "podman is missing: run scripts/bootstrap"
 command -v docker >/dev/null || fail "the docker CLI is missing: run scripts/bootstrap (package docker.io)"

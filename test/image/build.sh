@@ -5,8 +5,8 @@
 # the cache; both images run.  On the host's engine, or on the image's when
 # PODSIM_ROOTFS is set (the image.pod.* tests: podsim --rootfs); with
 # PODSIM_DEVICE=tun the pod has /dev/net/tun.
-# shellcheck source=../integration/lib.sh
-. "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=../common/lib.sh
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/build-image rejects bad arguments with exit 2 and a message that
 # says what is wrong, before it builds anything.
-# shellcheck source=../integration/lib.sh
-. "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=../common/lib.sh
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 bi=$TOP/scripts/build-image
 

@@ -17,8 +17,8 @@
 #      control: it shows that the proofs of concept do detect an engine
 #      without the fixes.  Printed, not asserted: the host's podman is not
 #      what users pull.  PODSOCK_CVE_CONTROL=0 skips it (CI time: ~20 s).
-# shellcheck source=../integration/lib.sh
-. "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=../common/lib.sh
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

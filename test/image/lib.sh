@@ -2,7 +2,7 @@
 # Shared by test/image/e2e.sh and test/deploy/e2e-job-pod.sh: the podsock
 # image built (or reused) into a store under build/, and root podman made
 # usable on this machine, as a kubelet's container runtime stands in for.
-# Sourced after test/integration/lib.sh (TOP, BUILD, WORK, fail, ok).
+# Sourced after test/common/lib.sh (TOP, BUILD, WORK, fail, ok).
 
 IMAGE_STORE=${PODSOCK_IMAGE_STORE:-$BUILD/image/store}
 IMAGE_VERSION=$(sed -n 's/^project(podsock VERSION \([0-9.]*\).*/\1/p' "$TOP/CMakeLists.txt")

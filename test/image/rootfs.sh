@@ -4,8 +4,8 @@
 # the pod relies on in it: podman 5 and its helpers, newuidmap/newgidmap
 # with file capabilities (not setuid), the three binaries, and the mount
 # points a kubelet mounts over (resolv.conf, hosts, hostname).
-# shellcheck source=../integration/lib.sh
-. "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=../common/lib.sh
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 # shellcheck source=lib.sh

@@ -2,7 +2,7 @@
 # Every bad input to podsock-init gets a clear error and the right exit
 # status: 2 for usage errors (flags, environment), 1 when the pod is not
 # usable (the message names the fix).  No podman needed.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 INIT=$BIN/podsock-init
 [ -x "$INIT" ] || fail "$INIT is missing: build first"
 base=(--socket-dir "$WORK/sock" --storage "$WORK/storage" --ids-out "$WORK/ids" --builds "$WORK")

@@ -6,7 +6,7 @@
 # user, the way the sidecar will (handback_in_userns), and the job then reads
 # and deletes everything.  The job also checks that it could NOT delete the
 # files before, so the test fails if the hand-back does nothing.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

@@ -4,7 +4,7 @@
 # gets them over its /etc files (as the chart mounts them), and a nested
 # container gets a full 65536-ID mapping instead of single-ID mode; a nested
 # non-root user writes into the project directory through -v.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # podsock-init twice (a restarted pod), then the sidecar: the second run finds
 # everything in place, changes nothing that matters, and the engine works.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

@@ -6,7 +6,7 @@
 # image from the store and import and run one of their own; each sees both.
 # Then a pod with the first reader's name finds its image intact in its
 # graphroot.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

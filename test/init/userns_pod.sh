@@ -8,7 +8,7 @@
 # (another UID of the pod) reads and deletes it afterwards: the sidecar
 # hands the tree to the project directory's owner.  No process of the
 # pod's IDs may be left when the pod ends.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

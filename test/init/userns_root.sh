@@ -5,7 +5,7 @@
 # root's passwd entry, prepares socket and storage directories.  The same
 # namespace as uid 1500 gives two ranges around it, and a namespace with one
 # ID gives the single-ID warning.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 INIT=$BIN/podsock-init
 [ -x "$INIT" ] || fail "$INIT is missing: build first"

@@ -1,6 +1,6 @@
 // testcontainers-node through the podsock gateway: start a container that
 // serves TCP on an exposed port, connect to the mapped port, stop it.
-// Run by test/gateway/testcontainers.sh inside a podsim job (DOCKER_HOST
+// Run by test/sidecar/gateway/testcontainers.sh inside a podsim job (DOCKER_HOST
 // points at the gateway; the image is the locally imported busybox).
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -145,7 +145,7 @@ not-a-socket)
 	expect 1 "$WORK/plain-file is not a socket"
 	;;
 permission)
-	need_root
+	need_root "it runs the probe as another user"
 	getent passwd "$BUILD_USER" >/dev/null || skip "no user $BUILD_USER: run scripts/bootstrap"
 	start_fake ok --mode 0600
 	as_build() {

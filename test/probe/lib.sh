@@ -4,8 +4,8 @@
 # in.  Where things are, WORK, skip, fail, ok and need_* come from the
 # integration tests' lib.sh.  Each test exits 0 (pass), 1 (fail) or 77 (skip,
 # with the reason on stdout).
-# shellcheck source=../integration/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+# shellcheck source=../common/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common/lib.sh"
 PROBE=$BIN/podsock-probe
 FAKE=$BUILD/test-bin/probe-fakeserver
 
@@ -21,10 +21,6 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-need_root() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root (it runs the probe as another user)"
-}
 
 # run_podsim_job [PODSIM OPTIONS...]: runs $WORK/job.sh as the job of a
 # podsim pod in $WORK/pod, kept afterwards, and changes into the job's build

@@ -4,8 +4,8 @@
 # file outside its directory) and scripts/make-test-images (bad arguments,
 # the cached Debian images and their `docker import` changes).
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../integration/lib.sh
-. "$here/../integration/lib.sh"
+# shellcheck source=../common/lib.sh
+. "$here/../common/lib.sh"
 # shellcheck source=../common/dockerd.sh
 . "$TOP/test/common/dockerd.sh"
 need_root

@@ -21,8 +21,8 @@
 # WL_TIMEOUT (each docker command's deadline in the job).
 # Images: scripts/make-test-images --with all (cached in
 # /var/cache/podsock/images; the first build on a machine takes minutes).
-# shellcheck source=../integration/lib.sh
-. "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=../common/lib.sh
+. "$(dirname "$0")/../common/lib.sh"
 # shellcheck source=../common/dockerd.sh
 . "$TOP/test/common/dockerd.sh"
 WL_DIR=$TOP/test/workloads
@@ -33,6 +33,8 @@ EXCEPTIONS=$(
 	cat <<'EOF'
 testcontainers-postgres|notun tun|rc=0 answer=42|The reference dockerd runs with --bridge=none as the issue's docker:dind set-up does: a container on the default network has no network, so its published port cannot be reached (Docker publishes ports only on bridge networks). podsock must pass on its own.
 build-cache-mount|notun tun|rc=0|dockerd's classic builder refuses `RUN --mount` ("the --mount option requires BuildKit"); podman's builder (buildah) runs cache mounts without BuildKit, which is what the issue asks for: the classic builder is the one podsock offers, so it must work there.
+run-rm-notfound|notun tun|rc=1 left=0|podman initialises a container when a client attaches to it, so `docker run --rm IMAGE no-such-command` fails at the attach with 409 and the docker CLI prints only "unable to upgrade to tcp, received 409" and exits 1, where dockerd's start fails with "executable file not found" and the CLI exits 127. The container does not stay behind: the gateway removes an AutoRemove container whose attach or start failed, as dockerd does. (Answering that attach as dockerd would is not done yet: issue 17.)
+exec-notfound|notun tun|rc=127|crun reports a command that does not exist as 127, the shell's and `docker run`'s code for it; dockerd 20.10's exec gives 126 for the same command. A job that tests for "not found" gets the conventional code.
 project-files|notun tun|write=0 uid=1234 rm=0|With rootful Docker the files a non-root container user writes into the project directory belong to that UID on the host and the job (uid 1600) cannot delete them (rm fails); podsock hands them back to the job (docs/ownership.md), so the job deletes them at once.
 EOF
 )

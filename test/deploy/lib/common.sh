@@ -22,47 +22,14 @@ MODES=(standard userns openshift)
 RELEASE=podsock
 NAMESPACE=gitlab-runner
 
-_test_name=$(basename "$0")
-_failures=0
-_checks=0
+# skip, ok, not_ok, check, finish: the shell tests' one library.
+# shellcheck source=../../common/lib.sh
+PODSOCK_NO_WORKDIR=1 . "$DEPLOY_TEST_DIR/../common/lib.sh"
 
 say() { echo "[$_test_name] $*"; }
-skip() {
-	echo "[$_test_name] SKIP: $*"
-	exit 77
-}
 die() { # a broken test set-up, not a failed check
 	echo "[$_test_name] ERROR: $*" >&2
 	exit 1
-}
-ok() {
-	_checks=$((_checks + 1))
-	echo "[$_test_name] ok: $*"
-}
-not_ok() {
-	_checks=$((_checks + 1))
-	_failures=$((_failures + 1))
-	echo "[$_test_name] FAIL: $*" >&2
-}
-# check DESCRIPTION COMMAND...: runs COMMAND, records ok / FAIL with its output
-check() {
-	local what=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$what"
-	else
-		not_ok "$what"
-		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /' >&2
-	fi
-	return 0
-}
-finish() {
-	if [ "$_failures" -gt 0 ]; then
-		echo "[$_test_name] $((_checks - _failures)) passed, $_failures failed"
-		exit 1
-	fi
-	echo "[$_test_name] $_checks passed, 0 failed"
-	exit 0
 }
 
 need_k8s_tools() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The three binaries' command lines: --help, --version, documented exit codes,
 # and a clear error for each bad input a user can give.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
 for b in podsock-init podsock-sidecar podsock-probe; do
 	run_expect 0 "$BIN/$b" --help

@@ -3,7 +3,7 @@
 # that window is served once podman is up (it waits in the listen backlog
 # instead of failing).  No startupProbe gates the job here, as on a cluster
 # without native sidecars.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 

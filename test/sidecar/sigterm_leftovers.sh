@@ -3,7 +3,7 @@
 # process of the pod user or its subordinate IDs is left.  The pod shares
 # one PID namespace (shareProcessNamespace: true), so the sidecar is not
 # PID 1 and the kernel does not clean up for it: the sidecar must.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

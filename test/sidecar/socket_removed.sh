@@ -2,7 +2,7 @@
 # A job empties the socket directory: the sidecar notices within seconds,
 # logs what happened and what it does, and exits non-zero so that the kubelet
 # restarts it (restartPolicy: Always) and the new one binds the socket again.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 cat >"$WORK/job.sh" <<'JOB'

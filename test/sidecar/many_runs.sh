@@ -4,7 +4,7 @@
 # RSS of both reported.  The reliability suite's many-runs case, with its
 # verdict (test/reliability/cases.sh), at PODSOCK_MANY_RUNS runs (500 by
 # default; CTest asks for 100 to keep CI short, test/reliability/run for 1000).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

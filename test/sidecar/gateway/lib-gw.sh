@@ -2,9 +2,9 @@
 # Shared by the gateway's integration tests: a podsim pod whose job starts
 # gatewayd in front of the sidecar's socket (/sockets/podman.sock) and talks
 # to it through DOCKER_HOST=unix:///tmp/gw.sock.
-# shellcheck source=../integration/lib.sh disable=SC2034
-. "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
-GW_DIR=$TOP/test/gateway
+# shellcheck source=../../common/lib.sh disable=SC2034
+. "$(dirname "${BASH_SOURCE[0]}")/../../common/lib.sh"
+GW_DIR=$TOP/test/sidecar/gateway
 
 need_gatewayd() {
 	GATEWAYD=${GATEWAYD:-$BIN/gatewayd}
@@ -20,7 +20,7 @@ need_gw_pod() {
 }
 
 # gw_job OPTIONS... -- JOB_SCRIPT [COPY_IN...]: runs JOB_SCRIPT (a file in
-# test/gateway/jobs) in a fresh pod; the job's output is in $OUT and its
+# test/sidecar/gateway/jobs) in a fresh pod; the job's output is in $OUT and its
 # status in $RC.  GW_ARGS (environment) are gatewayd's extra arguments.
 gw_job() {
 	local -a popts=()

@@ -2,7 +2,7 @@
 # kill -9 of podman, twice, while a job loops over `docker run`: the sidecar
 # restarts podman with backoff while its socket stays open, so clients never
 # see "connection refused", and the loop finishes.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

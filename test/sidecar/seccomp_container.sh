@@ -7,7 +7,7 @@
 #  2. the profile (hardening_seccomp_write_profile) given to the rootless
 #     podman behind the sidecar's socket in podsim, through containers.conf,
 #     as the sidecar will give it; the job uses the docker CLI.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 

@@ -3,7 +3,7 @@
 # non-root user (--user 1234, a subordinate ID outside), end up readable and
 # deletable by the job's user (another UID in the fsGroup): the sidecar hands
 # them back when the container dies.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

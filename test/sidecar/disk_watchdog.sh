@@ -3,7 +3,7 @@
 # storage directory under its limit by pruning unused images (oldest first),
 # and the job goes on.  storage.sizeLimit 120Mi (high 85%, low 70%); the job
 # imports ten 12 MB images, one every 2.5 s, then runs the newest one.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

@@ -2,7 +2,7 @@
 # What the pod allows -> what the sidecar chooses, each case in podsim with a
 # real `docker run -v` through the socket.  Each case names the Kubernetes
 # setting that produces it.  Usage: detect_matrix.sh [CASE]  (default: all)
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

@@ -2,7 +2,7 @@
 # The main job: `docker run -v "$CI_PROJECT_DIR:/w"` through the sidecar's
 # socket, as a non-root job user; the job reads and deletes what the nested
 # container wrote.  Also checks the sidecar exits with podman's status 0.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

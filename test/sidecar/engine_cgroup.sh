@@ -8,7 +8,7 @@
 # reported as not applied, naming the controller and what is available, and
 # the job must go on.  Without a delegated cgroup the limits are reported as
 # not applied with that reason.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images

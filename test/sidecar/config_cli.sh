@@ -2,7 +2,7 @@
 # podsock-sidecar's configuration through the real binary: --print-config,
 # the precedence of file, environment and flags, and for each kind of bad
 # input its message (FILE:LINE:COLUMN: key: what; fix) and exit status 2.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 
 S=$BIN/podsock-sidecar
 [ -x "$S" ] || fail "$S is missing: build first"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # engine.nofile and engine.nproc reach podman and the containers it starts.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common/lib.sh"
 need_root
 need_podman
 need_images
