@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -105,53 +106,19 @@ load_drivers (struct loader *l, const yaml_node_t *n, const char *path, podsock_
   return 0;
 }
 
+/* A list of words (capabilities, option keys, device paths, sysctls), or
+ * of absolute paths (paths: allowedBindSources). */
 static int
-load_pathlist (struct loader *l, const yaml_node_t *n, const char *path, podsock_error_t *err)
+load_list (struct loader *l, const yaml_node_t *n, const char *path, char ***field,
+           const char *example, bool paths, podsock_error_t *err)
 {
   size_t count = 0, cap;
   char **list;
   yaml_node_item_t *it;
 
   if (n->type != YAML_SEQUENCE_NODE)
-    return fail_at (l, n, path, err, "expected a list of absolute paths, found %s; write e.g. %s",
-                    node_kind (n), "[/builds, /sockets/podman.sock]");
-  cap = (size_t) (n->data.sequence.items.top - n->data.sequence.items.start);
-  if (cap > CONFIG_MAX_LIST)
-    return fail_at (l, n, path, err, "more than %d entries; name directories, not files",
-                    CONFIG_MAX_LIST);
-  list = xcalloc (cap + 1, sizeof (char *));
-  for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
-    {
-      yaml_node_t *item = yaml_document_get_node (l->doc, *it);
-      const char *v;
-      if (scalar_text (l, item, path, "/builds", &v, err) < 0)
-        return config_strv_free (list), -1;
-      if (*v != '/')
-        {
-          config_strv_free (list);
-          return fail_at (l, item, path, err,
-                          "path '%s' must be absolute; write a path that starts with /", v);
-        }
-      list[count++] = xstrdup (v);
-    }
-  config_strv_free (l->c->allowed_bind_sources);
-  l->c->allowed_bind_sources = list;
-  l->c->bind_sources_derived = 0;
-  return 0;
-}
-
-/* A list of words (capabilities, option keys, device paths, sysctls). */
-static int
-load_wordlist (struct loader *l, const yaml_node_t *n, const char *path, char ***field,
-               const char *example, podsock_error_t *err)
-{
-  size_t count = 0, cap;
-  char **list;
-  yaml_node_item_t *it;
-
-  if (n->type != YAML_SEQUENCE_NODE)
-    return fail_at (l, n, path, err, "expected a list, found %s; write e.g. %s", node_kind (n),
-                    example);
+    return fail_at (l, n, path, err, "expected a list%s, found %s; write e.g. %s",
+                    paths ? " of absolute paths" : "", node_kind (n), example);
   cap = (size_t) (n->data.sequence.items.top - n->data.sequence.items.start);
   if (cap > CONFIG_MAX_LIST)
     return fail_at (l, n, path, err, "more than %d entries", CONFIG_MAX_LIST);
@@ -162,6 +129,12 @@ load_wordlist (struct loader *l, const yaml_node_t *n, const char *path, char **
       const char *v;
       if (scalar_text (l, item, path, example, &v, err) < 0)
         return config_strv_free (list), -1;
+      if (paths && *v != '/')
+        {
+          config_strv_free (list);
+          return fail_at (l, item, path, err,
+                          "path '%s' must be absolute; write a path that starts with /", v);
+        }
       if (*v == '\0' || strchr (v, ','))
         {
           config_strv_free (list);
@@ -254,9 +227,12 @@ load_setting (struct loader *l, size_t idx, const yaml_node_t *v, const char *pa
     case T_DRIVERS:
       return load_drivers (l, v, path, err);
     case T_PATHLIST:
-      return load_pathlist (l, v, path, err);
+      if (load_list (l, v, path, SETTING_FIELD (l->c, s, char **), s->example, true, err) < 0)
+        return -1;
+      l->c->bind_sources_derived = 0;
+      return 0;
     case T_WORDLIST:
-      return load_wordlist (l, v, path, SETTING_FIELD (l->c, s, char **), s->example, err);
+      return load_list (l, v, path, SETTING_FIELD (l->c, s, char **), s->example, false, err);
     case T_MIRRORS:
       return load_mirrors (l, v, path, err);
     default:

@@ -3,6 +3,7 @@
 #include "gateway/containers.h"
 #include <podsock/util.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,17 +120,25 @@ gw_containers_add (struct gw_containers *t, const char *id, const char *name,
     }
 }
 
-bool
-gw_containers_auto_remove (struct gw_containers *t, const char *ref)
+/* A flag of ref's entry (at offset), read under the lock; false when ref
+ * is unknown. */
+static bool
+entry_flag (struct gw_containers *t, const char *ref, size_t offset)
 {
   struct gw_container **pp;
   bool r;
 
   pthread_mutex_lock (&t->lock);
   pp = find (t, ref);
-  r = pp && (*pp)->auto_remove;
+  r = pp && *(const bool *) (const void *) ((const char *) *pp + offset);
   pthread_mutex_unlock (&t->lock);
   return r;
+}
+
+bool
+gw_containers_auto_remove (struct gw_containers *t, const char *ref)
+{
+  return entry_flag (t, ref, offsetof (struct gw_container, auto_remove));
 }
 
 /* Docker's lookup order: full id, name, then a unique id prefix. */
@@ -221,14 +230,7 @@ gw_containers_set_removing (struct gw_containers *t, const char *ref)
 bool
 gw_containers_is_removing (struct gw_containers *t, const char *id)
 {
-  struct gw_container **pp;
-  bool r;
-
-  pthread_mutex_lock (&t->lock);
-  pp = find (t, id);
-  r = pp && (*pp)->removing;
-  pthread_mutex_unlock (&t->lock);
-  return r;
+  return entry_flag (t, id, offsetof (struct gw_container, removing));
 }
 
 static bool

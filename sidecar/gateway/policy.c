@@ -294,52 +294,77 @@ in_list (const char *const *list, const char *s, bool nocase)
   return false;
 }
 
-/* CapAdd: "NET_ADMIN", "CAP_NET_ADMIN", "net_admin" are one capability. */
-static int
-check_caps (const struct gateway_options *o, const cJSON *caps, int *status, podsock_error_t *err)
+/* An allow list check: each string of a request's list, reduced to its
+ * key, must be on the list the setting names. */
+struct allow_rule
 {
-  const char *const *allowed
-      = o->allowed_capabilities ? o->allowed_capabilities : docker_default_caps;
-  const cJSON *c;
+  const char *flag;    /* the docker CLI's option, for the message */
+  const char *setting; /* the podsock.yaml setting */
+  const char *fix;
+  bool nocase;
+  void (*key_of) (const char *entry, char *key, size_t cap);
+};
 
-  cJSON_ArrayForEach (c, caps)
+static int
+check_allowed (const char *const *allowed, const cJSON *list, const struct allow_rule *rule,
+               int *status, podsock_error_t *err)
+{
+  const cJSON *e;
+
+  cJSON_ArrayForEach (e, list)
   {
-    const char *name = cJSON_IsString (c) ? c->valuestring : "";
-    if (strncasecmp (name, "CAP_", 4) == 0)
-      name += 4;
-    if (in_list (allowed, name, true))
+    const char *s = cJSON_IsString (e) ? e->valuestring : "";
+    char key[64];
+    rule->key_of (s, key, sizeof key);
+    if (in_list (allowed, key, rule->nocase))
       continue;
-    cleanup_free char *what = xasprintf ("--cap-add %s", name);
-    return gateway_policy_refuse (status, err, what, "gateway.allowedCapabilities",
-                                  "drop the capability, or add it to "
-                                  "gateway.allowedCapabilities (default: Docker's own set)");
+    cleanup_free char *what = xasprintf ("%s %s", rule->flag, s);
+    return gateway_policy_refuse (status, err, what, rule->setting, rule->fix);
   }
   return 0;
 }
 
-/* SecurityOpt: "key=value", "key:value" or "key"; the key must be allowed.
- * seccomp, apparmor, label, systempaths and unmask are not, by default. */
+/* "NET_ADMIN", "CAP_NET_ADMIN", "net_admin" are one capability. */
+static void
+capability_key (const char *entry, char *key, size_t cap)
+{
+  snprintf (key, cap, "%s", strncasecmp (entry, "CAP_", 4) == 0 ? entry + 4 : entry);
+}
+
+/* "key=value", "key:value" or "key". */
+static void
+option_key (const char *entry, char *key, size_t cap)
+{
+  snprintf (key, cap, "%.*s", (int) strcspn (entry, "=:"), entry);
+}
+
+static int
+check_caps (const struct gateway_options *o, const cJSON *caps, int *status, podsock_error_t *err)
+{
+  static const struct allow_rule rule
+      = { "--cap-add", "gateway.allowedCapabilities",
+          "drop the capability, or add it to gateway.allowedCapabilities (default: Docker's "
+          "own set)",
+          true, capability_key };
+
+  return check_allowed (o->allowed_capabilities ? o->allowed_capabilities : docker_default_caps,
+                        caps, &rule, status, err);
+}
+
+/* seccomp, apparmor, label, systempaths and unmask are not allowed by
+ * default. */
 static int
 check_security_opts (const struct gateway_options *o, const cJSON *opts, int *status,
                      podsock_error_t *err)
 {
-  const char *const *allowed
-      = o->allowed_security_opts ? o->allowed_security_opts : default_security_opts;
-  const cJSON *e;
+  static const struct allow_rule rule
+      = { "--security-opt", "gateway.allowedSecurityOpts",
+          "remove the option: nested containers keep the engine's seccomp profile and masked "
+          "paths",
+          false, option_key };
 
-  cJSON_ArrayForEach (e, opts)
-  {
-    const char *s = cJSON_IsString (e) ? e->valuestring : "";
-    char key[64];
-    snprintf (key, sizeof key, "%.*s", (int) strcspn (s, "=:"), s);
-    if (in_list (allowed, key, false))
-      continue;
-    cleanup_free char *what = xasprintf ("--security-opt %s", s);
-    return gateway_policy_refuse (status, err, what, "gateway.allowedSecurityOpts",
-                                  "remove the option: nested containers keep the engine's "
-                                  "seccomp profile and masked paths");
-  }
-  return 0;
+  return check_allowed (o->allowed_security_opts ? o->allowed_security_opts : default_security_opts,
+                        opts, &rule, status, err);
 }
 
 static int
