@@ -234,6 +234,13 @@ detect_report_json (const struct detect_report *r, int pretty)
       cJSON_AddStringToObject (chosen, "proc", r->proc_bind ? "bind" : "fresh");
       cJSON_AddStringToObject (chosen, "id_mapping", detect_idmode_name (r->idmode));
     }
+  if (r->engine_version[0])
+    {
+      cJSON *engine = cJSON_AddObjectToObject (root, "engine");
+      cJSON_AddStringToObject (engine, "podman", r->engine_version);
+      cJSON_AddBoolToObject (engine, "build_escape_fixes",
+                             detect_engine_has_build_fixes (r->engine_version));
+    }
   cJSON_AddStringToObject (root, "storage_filesystem", r->storage_fs);
   cJSON_AddNumberToObject (root, "uids", (double) r->uid_count);
   cJSON_AddNumberToObject (root, "gids", (double) r->gid_count);
@@ -253,4 +260,35 @@ detect_report_json (const struct detect_report *r, int pretty)
   text = pretty ? cJSON_Print (root) : cJSON_PrintUnformatted (root);
   cJSON_Delete (root);
   return text;
+}
+
+int
+detect_engine_version (const char *podman, char *out, size_t cap, podsock_error_t *err)
+{
+  cleanup_free char *cmd = xasprintf ("'%s' --version 2>/dev/null", podman);
+  char line[128] = "";
+  FILE *f;
+  const char *v;
+
+  out[0] = '\0';
+  if (strchr (podman, '\'') || (f = popen (cmd, "re")) == NULL)
+    return podsock_error_make (err, errno, "run %s --version", podman);
+  if (fgets (line, sizeof line, f) == NULL)
+    line[0] = '\0';
+  pclose (f);
+  /* "podman version 4.3.1" */
+  v = strstr (line, "version ");
+  if (v == NULL)
+    return podsock_error_make (err, 0, "%s --version said '%s', not its version", podman, line);
+  snprintf (out, cap, "%.*s", (int) strcspn (v + 8, " \n"), v + 8);
+  return 0;
+}
+
+bool
+detect_engine_has_build_fixes (const char *version)
+{
+  unsigned major = 0, minor = 0, patch = 0;
+
+  sscanf (version, "%u.%u.%u", &major, &minor, &patch);
+  return major > 5 || (major == 5 && (minor > 2 || (minor == 2 && patch >= 5)));
 }

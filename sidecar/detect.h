@@ -5,6 +5,7 @@
 #define PODSOCK_SIDECAR_DETECT_H
 
 #include "config.h"
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -39,6 +40,7 @@ struct detect_report
   int overlay, fuse_overlay, storage_writable;
   char storage_fs[32];
   char cgroup_path[256];
+  char engine_version[32]; /* podman's, from `podman --version` ("" when unknown) */
 
   /* the choice */
   int can_run;
@@ -52,11 +54,19 @@ struct detect_report
 
 /* Runs every probe against the storage directory (which must exist and be
  * ours) and chooses.  Never fails: what cannot be probed is a probe result. */
-void detect_run (struct detect_report *r, const char *storage_dir,
-                 const enum config_driver *prefs, size_t n_prefs);
+void detect_run (struct detect_report *r, const char *storage_dir, const enum config_driver *prefs,
+                 size_t n_prefs);
 
 const char *detect_driver_name (enum config_driver d);
 const char *detect_idmode_name (enum detect_idmode m);
+
+/* podman's version from `PODMAN --version` ("4.3.1") into out; 0, or -1
+ * with *err when it cannot be run or said nothing readable. */
+int detect_engine_version (const char *podman, char *out, size_t cap, podsock_error_t *err);
+
+/* Does this podman have the fixes for CVE-2024-1753 and CVE-2024-9675
+ * (podman 5.2.5 and later)? */
+bool detect_engine_has_build_fixes (const char *version);
 
 /* The whole report as JSON text, indented or on one line (caller frees). */
 char *detect_report_json (const struct detect_report *r, int pretty);

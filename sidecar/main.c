@@ -221,6 +221,10 @@ run_check (struct sidecar *sc)
   if (fs_mkdir_p (sc->graphroot, 0700, &err) < 0 || fs_make_private_dir (sc->graphroot, &err) < 0)
     log_warn ("storage directory: %s", err->msg);
   detect (sc);
+  if (detect_engine_version (sc->opts.cfg.podman, sc->report.engine_version,
+                             sizeof sc->report.engine_version, &err)
+      < 0)
+    log_warn ("engine version: %s", err->msg);
   json = detect_report_json (&sc->report, 1);
   puts (json);
   rc = sc->report.can_run ? 0 : 1;

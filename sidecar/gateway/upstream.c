@@ -1,6 +1,7 @@
 /* The gateway's connections to the engine (podman's private socket): a
  * pool of idle keep-alive connections, and the wait for an engine that is
  * starting or restarting. */
+#include "detect.h"
 #include "gateway/internal.h"
 #include <podsock/log.h>
 #include <podsock/socket.h>
@@ -85,24 +86,6 @@ gateway_unavailable_reason (struct gateway *g)
   return r;
 }
 
-/* "4.3.1" -> 40301; 0 when it is no version. */
-static long
-version_number (const char *v)
-{
-  long parts[3] = { 0, 0, 0 };
-  char *end = (char *) v;
-
-  for (int i = 0; i < 3 && *end; i++)
-    {
-      parts[i] = strtol (end, &end, 10);
-      if (*end == '.')
-        end++;
-      else
-        break;
-    }
-  return parts[0] * 10000 + parts[1] * 100 + parts[2];
-}
-
 /* The engine's /version answer, at its first answer and after each
  * restart: log the version once, and warn where builds can escape. */
 void
@@ -119,7 +102,7 @@ gateway_engine_answered (struct gateway *g, const char *version_json)
       pthread_mutex_unlock (&g->lock);
       podsock_log_fields (PODSOCK_LOG_INFO, "gateway: engine answers", "podman", s, NULL);
       /* buildah's RUN --mount escapes, fixed in podman 5.2.5 */
-      if (version_number (s) < 50205)
+      if (!detect_engine_has_build_fixes (s))
         podsock_log_fields (
             PODSOCK_LOG_WARN,
             "this podman lacks the fixes for CVE-2024-1753 and CVE-2024-9675: a build step "
