@@ -231,7 +231,7 @@ storage: [dir, drivers, sizeLimit, prune, highWatermark, lowWatermark, pruneInte
 engine: [podman, memoryMax, pidsMax, nofile, nproc, restartMax, restartWindow]
 containers: [memory, pids]
 registries: [mirrors]
-gateway: [enabled, waitTimeout, allowedBindSources, allowPrivileged]
+gateway: [enabled, waitTimeout, allowedBindSources, allowPrivileged, allowLibpod, allowHostNamespaces, allowedCapabilities, allowedSecurityOpts, allowedDevices, allowedSysctls, defaultStopTimeout]
 hardening: [seccomp, dropCapabilities]
 log: [level, format]
 shutdown: [grace]
