@@ -239,6 +239,7 @@ parse_env (struct init_options *o, podsock_error_t *err)
 int
 init_options_parse (int argc, char **argv, struct init_options *o, podsock_error_t *err)
 {
+  static const struct cmdline cmdline = { "podsock-init", usage_text, ":hV", long_options };
   char what[64];
   int c, idx, r;
 
@@ -247,17 +248,16 @@ init_options_parse (int argc, char **argv, struct init_options *o, podsock_error
     return -1;
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long (argc, argv, ":hV", long_options, &idx)) != -1)
+  while ((r = cmdline_next (&cmdline, argc, argv, &c, &idx, err)) == CMDLINE_OTHER)
     {
-      r = cmdline_common_option (c, argv, "podsock-init", usage_text, err);
-      if (r < 0)
-        return -1;
-      if (r == CMDLINE_EXIT)
-        return 0;
       snprintf (what, sizeof what, "--%s", long_options[idx].name);
       if (set_option (o, c, what, optarg, err) < 0)
         return -1;
     }
+  if (r < 0)
+    return -1;
+  if (r == CMDLINE_EXIT)
+    return 0;
   if (cmdline_no_more_args (argc, argv, optind, err) < 0)
     return -1;
   return 1;

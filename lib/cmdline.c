@@ -27,6 +27,16 @@ cmdline_common_option (int c, char **argv, const char *prog, const char *usage,
 }
 
 int
+cmdline_next (const struct cmdline *cl, int argc, char **argv, int *c, int *idx,
+              podsock_error_t *err)
+{
+  *c = getopt_long (argc, argv, cl->short_options, cl->long_options, idx);
+  if (*c == -1)
+    return CMDLINE_END;
+  return cmdline_common_option (*c, argv, cl->prog, cl->usage, err);
+}
+
+int
 cmdline_no_more_args (int argc, char **argv, int first, podsock_error_t *err)
 {
   if (first < argc)

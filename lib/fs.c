@@ -129,29 +129,42 @@ fs_write_file_atomic (const char *path, const char *content, podsock_error_t *er
   return 0;
 }
 
+ssize_t
+fs_read_fd (int fd, char *buf, size_t max)
+{
+  size_t used = 0;
+
+  while (used <= max)
+    {
+      ssize_t n = TEMP_FAILURE_RETRY (read (fd, buf + used, max + 1 - used));
+      if (n < 0)
+        return -1;
+      if (n == 0)
+        break;
+      used += (size_t) n;
+    }
+  return (ssize_t) used;
+}
+
 int
 fs_read_file (const char *path, size_t max, char **out, size_t *len, podsock_error_t *err)
 {
   cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
   cleanup_free char *buf = NULL;
-  size_t used = 0;
+  ssize_t n;
+  size_t used;
 
   if (fd < 0)
     return podsock_error_make (err, errno, "open %s", path);
   buf = malloc (max + 1);
   if (buf == NULL)
     return podsock_error_make (err, errno, "malloc");
-  for (;;)
-    {
-      ssize_t n = TEMP_FAILURE_RETRY (read (fd, buf + used, max + 1 - used));
-      if (n < 0)
-        return podsock_error_make (err, errno, "read %s", path);
-      if (n == 0)
-        break;
-      used += (size_t) n;
-      if (used > max)
-        return podsock_error_make (err, 0, "%s is larger than %zu bytes", path, max);
-    }
+  n = fs_read_fd (fd, buf, max);
+  if (n < 0)
+    return podsock_error_make (err, errno, "read %s", path);
+  used = (size_t) n;
+  if (used > max)
+    return podsock_error_make (err, 0, "%s is larger than %zu bytes", path, max);
   buf[used] = '\0';
   if (len)
     *len = used;

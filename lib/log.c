@@ -1,4 +1,5 @@
 #include <podsock/log.h>
+#include <podsock/parse.h>
 #include <podsock/util.h>
 
 #include <errno.h>
@@ -32,13 +33,11 @@ podsock_log_setup (const char *prog, int fd, enum podsock_log_format format,
 int
 podsock_log_level_parse (const char *s, enum podsock_log_level *out)
 {
-  for (size_t i = 0; i < ARRAY_SIZE (level_names); i++)
-    if (strcmp (s, level_names[i]) == 0)
-      {
-        *out = (enum podsock_log_level) i;
-        return 0;
-      }
-  return -1;
+  int i = parse_name (s, level_names, ARRAY_SIZE (level_names));
+
+  if (i >= 0)
+    *out = (enum podsock_log_level) i;
+  return i < 0 ? -1 : 0;
 }
 
 int

@@ -192,3 +192,12 @@ parse_duration_ms (const char *s, uint64_t *out)
   *out = total;
   return 0;
 }
+
+int
+parse_name (const char *s, const char *const *names, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (s, names[i]) == 0)
+      return (int) i;
+  return -1;
+}

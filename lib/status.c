@@ -1,5 +1,6 @@
 #include <podsock/cjson.h>
 #include <podsock/fs.h>
+#include <podsock/parse.h>
 #include <podsock/status.h>
 #include <podsock/util.h>
 
@@ -29,13 +30,11 @@ status_state_name (enum podsock_state state)
 int
 status_state_parse (const char *name, enum podsock_state *out)
 {
-  for (size_t i = 0; i < ARRAY_SIZE (state_names); i++)
-    if (strcmp (name, state_names[i]) == 0)
-      {
-        *out = (enum podsock_state) i;
-        return 0;
-      }
-  return -1;
+  int i = parse_name (name, state_names, ARRAY_SIZE (state_names));
+
+  if (i >= 0)
+    *out = (enum podsock_state) i;
+  return i < 0 ? -1 : 0;
 }
 
 const char *

@@ -183,6 +183,7 @@ int
 probe_options_parse (int argc, char **argv, struct probe_options *o,
                      enum probe_parse_result *result, podsock_error_t *err)
 {
+  static const struct cmdline cmdline = { "podsock-probe", usage_text, ":s:t:qhV", long_options };
   const char *timeout = NULL, *socket_flag = NULL, *status_flag = NULL;
   int c, r;
 
@@ -191,16 +192,8 @@ probe_options_parse (int argc, char **argv, struct probe_options *o,
   opterr = 0;
   optind = 1;
   /* GNU getopt permutes: the mode word may stand before or after options. */
-  while ((c = getopt_long (argc, argv, ":s:t:qhV", long_options, NULL)) != -1)
+  while ((r = cmdline_next (&cmdline, argc, argv, &c, NULL, err)) == CMDLINE_OTHER)
     {
-      r = cmdline_common_option (c, argv, "podsock-probe", usage_text, err);
-      if (r < 0)
-        return -1;
-      if (r == CMDLINE_EXIT)
-        {
-          *result = PROBE_PARSE_EXIT_OK;
-          return 0;
-        }
       switch (c)
         {
         case 's':
@@ -221,6 +214,13 @@ probe_options_parse (int argc, char **argv, struct probe_options *o,
         default: /* getopt_long returns nothing else */
           abort ();
         }
+    }
+  if (r < 0)
+    return -1;
+  if (r == CMDLINE_EXIT)
+    {
+      *result = PROBE_PARSE_EXIT_OK;
+      return 0;
     }
   if (optind < argc)
     {

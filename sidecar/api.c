@@ -34,8 +34,16 @@ on_data (char *p, size_t size, size_t n, void *userdata)
   return len;
 }
 
+enum method
+{
+  METHOD_GET,
+  METHOD_POST, /* with no body */
+  METHOD_DELETE,
+};
+
 static CURL *
-easy_for (const char *socket_path, const char *path, long timeout_ms, struct buf *b)
+easy_for (const char *socket_path, enum method method, const char *path, long timeout_ms,
+          struct buf *b)
 {
   char url[1024];
   CURL *c = curl_easy_init ();
@@ -49,6 +57,13 @@ easy_for (const char *socket_path, const char *path, long timeout_ms, struct buf
   curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt (c, CURLOPT_WRITEDATA, b);
+  if (method == METHOD_POST)
+    {
+      curl_easy_setopt (c, CURLOPT_POST, 1L);
+      curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE, 0L);
+    }
+  else if (method == METHOD_DELETE)
+    curl_easy_setopt (c, CURLOPT_CUSTOMREQUEST, "DELETE");
   return c;
 }
 
@@ -73,12 +88,14 @@ perform (CURL *c, struct buf *b, char **body, podsock_error_t *err)
   return status;
 }
 
-long
-api_get (const char *socket_path, const char *path, long timeout_ms, char **body, size_t max,
-         podsock_error_t *err)
+/* One request, its answer body (at most max bytes) in *body unless body is
+ * NULL.  Returns the HTTP status or -1. */
+static long
+request (const char *socket_path, enum method method, const char *path, long timeout_ms,
+         char **body, size_t max, podsock_error_t *err)
 {
   struct buf b = { NULL, 0, max };
-  CURL *c = easy_for (socket_path, path, timeout_ms, &b);
+  CURL *c = easy_for (socket_path, method, path, timeout_ms, &b);
 
   if (c == NULL)
     return podsock_error_make (err, 0, "curl_easy_init failed");
@@ -86,17 +103,17 @@ api_get (const char *socket_path, const char *path, long timeout_ms, char **body
 }
 
 long
+api_get (const char *socket_path, const char *path, long timeout_ms, char **body, size_t max,
+         podsock_error_t *err)
+{
+  return request (socket_path, METHOD_GET, path, timeout_ms, body, max, err);
+}
+
+long
 api_post (const char *socket_path, const char *path, long timeout_ms, char **body, size_t max,
           podsock_error_t *err)
 {
-  struct buf b = { NULL, 0, max };
-  CURL *c = easy_for (socket_path, path, timeout_ms, &b);
-
-  if (c == NULL)
-    return podsock_error_make (err, 0, "curl_easy_init failed");
-  curl_easy_setopt (c, CURLOPT_POST, 1L);
-  curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE, 0L);
-  return perform (c, &b, body, err);
+  return request (socket_path, METHOD_POST, path, timeout_ms, body, max, err);
 }
 
 /* Running containers' IDs from GET /containers/json. */
@@ -154,11 +171,9 @@ api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms, p
       char path[160];
       snprintf (path, sizeof path, "/containers/%s/stop?t=%u", ids[i], stop_seconds);
       bufs[i].max = 1 << 16;
-      easies[i] = easy_for (socket_path, path, timeout_ms, &bufs[i]);
+      easies[i] = easy_for (socket_path, METHOD_POST, path, timeout_ms, &bufs[i]);
       if (easies[i] == NULL)
         continue;
-      curl_easy_setopt (easies[i], CURLOPT_POST, 1L);
-      curl_easy_setopt (easies[i], CURLOPT_POSTFIELDSIZE, 0L);
       curl_multi_add_handle (multi, easies[i]);
     }
   /* All stops run at once: the slowest container bounds the wait. */
@@ -191,14 +206,8 @@ api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms, p
 long
 api_delete_image (const char *socket_path, const char *id, long timeout_ms, podsock_error_t *err)
 {
-  struct buf b = { NULL, 0, 1 << 20 };
   char path[160];
-  CURL *c;
 
   snprintf (path, sizeof path, "/images/%s", id);
-  c = easy_for (socket_path, path, timeout_ms, &b);
-  if (c == NULL)
-    return podsock_error_make (err, 0, "curl_easy_init failed");
-  curl_easy_setopt (c, CURLOPT_CUSTOMREQUEST, "DELETE");
-  return perform (c, &b, NULL, err);
+  return request (socket_path, METHOD_DELETE, path, timeout_ms, NULL, 1 << 20, err);
 }

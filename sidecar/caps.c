@@ -73,8 +73,8 @@ caps_bounding_names (void)
   return bounding_names (NULL, 0);
 }
 
-static int
-have_effective (cap_value_t cap)
+int
+caps_have_effective (int cap)
 {
   cap_t caps = cap_get_proc ();
   cap_flag_value_t v = CAP_CLEAR;
@@ -108,7 +108,7 @@ caps_drop_bounding (const int *keep, size_t n, struct caps_result *r, podsock_er
   int last = (int) cap_max_bits () - 1;
 
   memset (r, 0, sizeof *r);
-  r->can_drop = have_effective (CAP_SETPCAP);
+  r->can_drop = caps_have_effective (CAP_SETPCAP);
   for (int cap = 0; r->can_drop && cap <= last; cap++)
     {
       if (in_list (cap, keep, n) || cap_get_bound ((cap_value_t) cap) != 1)

@@ -30,6 +30,10 @@ int caps_drop_bounding (const int *keep, size_t n, struct caps_result *r, podsoc
 /* caps_drop_bounding() with caps_keep_list(). */
 int hardening_caps_drop (struct caps_result *r, podsock_error_t *err);
 
+/* 1 when the sidecar holds cap (a CAP_* number) in its effective set; 0 when
+ * not, or when the set cannot be read. */
+int caps_have_effective (int cap);
+
 /* The current bounding set as "cap_a,cap_b"; caller frees.  NULL on error. */
 char *caps_bounding_names (void);
 

@@ -240,7 +240,7 @@ static int
 set_enum (int *field, const char *v, const char *const *names, size_t n, const char *list,
           podsock_error_t *err)
 {
-  int i = config_lookup_name (v, names, n);
+  int i = parse_name (v, names, n);
   if (i < 0)
     return podsock_error_make (err, 0, "'%s' is not one of %s", v, list);
   *field = i;
@@ -250,7 +250,7 @@ set_enum (int *field, const char *v, const char *const *names, size_t n, const c
 int
 config_drivers_add (struct podsock_config *c, size_t *n, const char *name, podsock_error_t *err)
 {
-  int d = config_lookup_name (name, config_driver_names, ARRAY_SIZE (config_driver_names));
+  int d = parse_name (name, config_driver_names, ARRAY_SIZE (config_driver_names));
   if (d < 0)
     return podsock_error_make (
         err, 0, "unknown storage driver '%s'; write overlay, fuse-overlayfs or vfs", name);

@@ -108,15 +108,6 @@ config_setting_by_path (const char *path)
   return NULL;
 }
 
-int
-config_lookup_name (const char *v, const char *const *names, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (strcmp (v, names[i]) == 0)
-      return (int) i;
-  return -1;
-}
-
 const char *
 config_driver_name (enum config_driver d)
 {

@@ -61,9 +61,6 @@ extern const char *const config_prune_names[3];
 extern const char *const config_level_names[4];
 extern const char *const config_format_names[2];
 
-/* The index of v in names, or -1. */
-int config_lookup_name (const char *v, const char *const *names, size_t n);
-
 /* In config.c, for the loader. */
 
 /* One scalar setting from its text; errors say what is wrong with v. */

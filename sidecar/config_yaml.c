@@ -3,6 +3,7 @@
  * "FILE:LINE:COLUMN: section.key" and what to write instead. */
 #include "config.h"
 #include "config_table.h"
+#include <podsock/fs.h>
 #include <podsock/util.h>
 
 #include <errno.h>
@@ -439,7 +440,7 @@ config_load_file (struct podsock_config *c, const char *path, podsock_error_t *e
 {
   cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   cleanup_free char *buf = NULL;
-  size_t len = 0;
+  ssize_t len;
   struct stat st;
 
   if (fd < 0)
@@ -451,19 +452,13 @@ config_load_file (struct podsock_config *c, const char *path, podsock_error_t *e
     return podsock_error_make (err, 0, "configuration %s is not a regular file; give a YAML file",
                                path);
   buf = xmalloc (CONFIG_MAX_FILE + 1);
-  for (;;)
-    {
-      ssize_t n = TEMP_FAILURE_RETRY (read (fd, buf + len, CONFIG_MAX_FILE + 1 - len));
-      if (n < 0)
-        return podsock_error_make (err, errno, "read configuration %s", path);
-      if (n == 0)
-        break;
-      len += (size_t) n;
-      if (len > CONFIG_MAX_FILE)
-        return podsock_error_make (err, 0,
-                                   "configuration %s is larger than 1 MiB; it holds settings, "
-                                   "not data",
-                                   path);
-    }
-  return config_load_string (c, path, buf, len, err);
+  len = fs_read_fd (fd, buf, CONFIG_MAX_FILE);
+  if (len < 0)
+    return podsock_error_make (err, errno, "read configuration %s", path);
+  if ((size_t) len > CONFIG_MAX_FILE)
+    return podsock_error_make (err, 0,
+                               "configuration %s is larger than 1 MiB; it holds settings, "
+                               "not data",
+                               path);
+  return config_load_string (c, path, buf, (size_t) len, err);
 }

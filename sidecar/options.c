@@ -144,20 +144,14 @@ static int
 scan_actions (int argc, char **argv, struct sidecar_options *o, enum sidecar_parse_result *result,
               int *print_config, podsock_error_t *err)
 {
+  static const struct cmdline cmdline
+      = { "podsock-sidecar", usage_text, short_options, long_options };
   int c, r;
 
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long (argc, argv, short_options, long_options, NULL)) != -1)
+  while ((r = cmdline_next (&cmdline, argc, argv, &c, NULL, err)) == CMDLINE_OTHER)
     {
-      r = cmdline_common_option (c, argv, "podsock-sidecar", usage_text, err);
-      if (r < 0)
-        return -1;
-      if (r == CMDLINE_EXIT)
-        {
-          *result = SIDECAR_PARSE_EXIT_OK;
-          return 0;
-        }
       switch (c)
         {
         case 'c':
@@ -174,6 +168,13 @@ scan_actions (int argc, char **argv, struct sidecar_options *o, enum sidecar_par
         default:
           break;
         }
+    }
+  if (r < 0)
+    return -1;
+  if (r == CMDLINE_EXIT)
+    {
+      *result = SIDECAR_PARSE_EXIT_OK;
+      return 0;
     }
   return cmdline_no_more_args (argc, argv, optind, err);
 }

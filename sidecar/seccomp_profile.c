@@ -2,6 +2,7 @@
  * the native architectures, resolve each name, fail on a name libseccomp does
  * not know (a typo would otherwise deny nothing). */
 #include "seccomp_profile.h"
+#include "caps.h"
 #include <podsock/fs.h>
 #include <podsock/util.h>
 #include <podsock/cjson.h>
@@ -214,18 +215,9 @@ seccomp_prepared_free (struct seccomp_prepared *p)
 int
 seccomp_can_load (void)
 {
-  cap_t caps;
-  cap_flag_value_t v = CAP_CLEAR;
-
   if (prctl (PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
     return 1;
-  caps = cap_get_proc ();
-  if (caps == NULL)
-    return 0;
-  if (cap_get_flag (caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &v) < 0)
-    v = CAP_CLEAR;
-  cap_free (caps);
-  return v == CAP_SET;
+  return caps_have_effective (CAP_SYS_ADMIN);
 }
 
 static char *

@@ -28,6 +28,11 @@ int fs_write_file_atomic (const char *path, const char *content, podsock_error_t
  * write.  On failure errno is still the cause. */
 int fs_write_existing (const char *path, const char *text, podsock_error_t *err);
 
+/* Reads fd to its end into buf, which holds max + 1 bytes, stopping once it
+ * has more than max.  Returns how many bytes it read (max + 1: the file is
+ * larger than max), or -1 with errno set.  buf is not NUL-terminated. */
+ssize_t fs_read_fd (int fd, char *buf, size_t max);
+
 /* Reads a whole small file (at most max bytes) into a NUL-terminated buffer. */
 int fs_read_file (const char *path, size_t max, char **out, size_t *len, podsock_error_t *err);
 

@@ -3,6 +3,7 @@
 #ifndef PODSOCK_PARSE_H
 #define PODSOCK_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* A decimal integer in [min, max], nothing else (no sign, no spaces, no
@@ -19,5 +20,9 @@ int parse_size (const char *s, uint64_t *out);
 /* A duration (30s, 2m, 500ms, 1h30m; a bare number is seconds) in
  * milliseconds; 0 or -1 (errno EINVAL). */
 int parse_duration_ms (const char *s, uint64_t *out);
+
+/* The index of s in names[0..n) (exact match), or -1: for words from a fixed
+ * list, such as log levels or states. */
+int parse_name (const char *s, const char *const *names, size_t n);
 
 #endif

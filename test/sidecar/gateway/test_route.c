@@ -50,7 +50,8 @@ table (void **state)
   assert_int_equal (route ("POST", "/images/create?fromImage=busybox"), ROUTE_IMAGE_CREATE);
   assert_int_equal (route ("GET", "/images/docker.io/library/busybox:latest/json"), ROUTE_PASS);
   assert_int_equal (route ("DELETE", "/images/docker.io/library/busybox:latest"), ROUTE_PASS);
-  assert_int_equal (route ("PUT", "/containers/abc/archive?path=/tmp"), ROUTE_PASS);
+  assert_int_equal (route ("PUT", "/containers/abc/archive?path=/tmp"), ROUTE_ARCHIVE_PUT);
+  assert_int_equal (route ("HEAD", "/containers/abc/archive?path=/tmp"), ROUTE_PASS);
   assert_int_equal (route ("HEAD", "/_ping"), ROUTE_PASS);
   assert_int_equal (route ("POST", "/networks/n1/connect"), ROUTE_NETWORK_CONNECT);
   assert_int_equal (route ("POST", "/networks/n1/disconnect"), ROUTE_NETWORK_DISCONNECT);
