@@ -68,6 +68,8 @@ fix_entry (struct walk *w, int dfd, const char *name, const struct stat *st)
           || widened (st->st_mode & 07777) == (st->st_mode & 07777)))
     return;
   fd = openat (dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return; /* the job deleted it meanwhile: nothing to hand back */
   if (fd < 0 || fstat (fd, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev)
     {
       w->r->failed++;
@@ -106,7 +108,8 @@ walk_entry (struct walk *w, int dfd, const char *name, int depth)
 
   if (fstatat (dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     {
-      w->r->failed++;
+      if (errno != ENOENT) /* else the job deleted it meanwhile */
+        w->r->failed++;
       return;
     }
   w->r->scanned++;
@@ -122,7 +125,7 @@ walk_entry (struct walk *w, int dfd, const char *name, int depth)
       if (depth >= HANDBACK_MAX_DEPTH)
         w->r->failed++;
       else if ((sub = openat (dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-        w->r->failed++;
+        w->r->failed += errno != ENOENT;
       else
         walk_dir (w, sub, depth + 1); /* closes sub */
     }

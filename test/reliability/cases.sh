@@ -213,3 +213,49 @@ case_bad_config() {
 		"a configuration file with a YAML syntax error (unclosed flow sequence): the sidecar exits 2 before starting anything, naming file:line:col" \
 		"exit $rc; stderr: $(echo "$out" | head -n 3 | tr '\n' ' ')"
 }
+
+# The integration tests below, run as ctest runs them but on the binaries
+# and images of this run.
+it_env() {
+	env PODSOCK_TOP="$BENCH_TOP" PODSOCK_BUILD="$BENCH_TOP/build" PODSOCK_BIN="$BENCH_BIN" "$@"
+}
+
+# Issue 16: test/sidecar/handback_race.sh in each kind of pod with the
+# issue's 200 rounds of `docker run --rm` (HANDBACK_ROUNDS) and
+# HANDBACK_OTHER_ROUNDS (default 10) of each other way a container ends.
+case_handback_race() {
+	local c out rc bad=0 rounds=${HANDBACK_ROUNDS:-200} other=${HANDBACK_OTHER_ROUNDS:-10}
+	for c in standard supplementary openshift userns; do
+		rc=0
+		out=$(it_env HANDBACK_ROUNDS="$rounds" HANDBACK_OTHER_ROUNDS="$other" timeout --kill-after=10 \
+			$((rounds * 8 + other * 120 + 300)) bash "$BENCH_TOP/test/sidecar/handback_race.sh" "$c" 2>&1) || rc=$?
+		echo "$out" >"$BENCH_OUT/reliability-handback-race-$c.log"
+		record "handback-race-$c" "$([ "$rc" = 0 ] && echo 1 || echo 0)" \
+			"$c pod: $rounds x \`docker run --rm --user 1234:1234 -v \"\$PWD:/w\"\` writing a 0700 tree, then the job (uid 1600) reads, checks the owners of and deletes it with no sleep: 0 failures; the same $other x each for run -d + wait, stop, exec -u 1234, docker-compose up and run --rm, testcontainers-node stop" \
+			"exit $rc; $(grep '^SUMMARY' <<<"$out" | cut -d' ' -f3- | paste -sd';' -)$(grep -m3 '^FAILDETAIL' <<<"$out" | sed 's/^FAILDETAIL/; first failures:/' | tr '\n' ' ')" ||
+			bad=1
+	done
+	return $bad
+}
+
+# Issue 16: init.userns_pod (test/init/userns_pod.sh) USERNS_POD_RUNS times
+# in a row (default 50); every run counts, failures are grouped by the
+# test's first FAIL line, the first failure's output is kept.
+case_userns_pod_50() {
+	local i rc out passed=0 n=${USERNS_POD_RUNS:-50} reasons=$WORK/userns-pod.reasons
+	: >"$reasons"
+	for i in $(seq 1 "$n"); do
+		rc=0
+		out=$(it_env timeout --kill-after=10 300 bash "$BENCH_TOP/test/init/userns_pod.sh" 2>&1) || rc=$?
+		if [ "$rc" = 0 ]; then
+			passed=$((passed + 1))
+		else
+			[ -s "$reasons" ] || echo "$out" >"$BENCH_OUT/reliability-userns-pod-first-failure.log"
+			{ grep -m1 '^FAIL' <<<"$out" || echo "exit $rc"; } | cut -c1-160 >>"$reasons"
+		fi
+		echo "reliability: userns-pod-50: run $i exit $rc ($passed passed so far)" >&2
+	done
+	record userns-pod-50 "$([ "$passed" = "$n" ] && echo 1 || echo 0)" \
+		"init.userns_pod (test/init/userns_pod.sh) passes $n times in a row" \
+		"$passed of $n passed$([ -s "$reasons" ] && echo "; failures by reason: $(sort "$reasons" | uniq -c | sed 's/^ *//' | paste -sd';' -)")"
+}
