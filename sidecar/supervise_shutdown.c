@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -126,6 +127,7 @@ supervisor_end_leftovers (struct supervisor *s)
 {
   long deadline = monotonic_now_ms () + LEFTOVER_GRACE_MS;
   int sig = SIGTERM;
+  bool said = false;
 
   for (;;)
     {
@@ -134,8 +136,10 @@ supervisor_end_leftovers (struct supervisor *s)
       n = supervise_signal_children (sig);
       if (n <= 0)
         break;
-      if (sig == SIGTERM)
+      /* One line, not one per round of this loop (every 20 ms). */
+      if (!said)
         log_info ("ending %d process(es) left after podman", n);
+      said = true;
       if (sig == SIGTERM && monotonic_now_ms () >= deadline)
         {
           log_warn ("%d process(es) ignored SIGTERM; sending SIGKILL", n);
