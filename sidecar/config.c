@@ -368,6 +368,22 @@ config_cross_check (const struct podsock_config *c, podsock_error_t *err)
                           c->low_watermark_pct, c->high_watermark_pct);
       return config_setting_index ("storage", "lowWatermark");
     }
+  /* podman's exit command (`podman container cleanup`) refuses a runroot
+   * over 50 characters: containers would never be cleaned up and every
+   * `docker run --rm` would hang (issue 17).  The runroot is
+   * RUNTIME_DIR/engine/containers (engine.c). */
+  if (strlen (c->runtime_dir) + strlen (ENGINE_RUNROOT_TAIL) > PODMAN_RUNROOT_MAX)
+    {
+      podsock_error_make (err, 0,
+                          "'%s' is too long: podman's runroot %s%s would be %zu characters, "
+                          "over the %d its cleanup command accepts (containers would never be "
+                          "removed and docker run --rm would hang); use a directory of at most "
+                          "%zu characters, e.g. /run/podsock",
+                          c->runtime_dir, c->runtime_dir, ENGINE_RUNROOT_TAIL,
+                          strlen (c->runtime_dir) + strlen (ENGINE_RUNROOT_TAIL),
+                          PODMAN_RUNROOT_MAX, PODMAN_RUNROOT_MAX - strlen (ENGINE_RUNROOT_TAIL));
+      return config_setting_index ("paths", "runtimeDir");
+    }
   return -1;
 }
 
@@ -411,8 +427,11 @@ config_apply_env (struct podsock_config *c, podsock_error_t *err)
       if (config_setting_set (c, &config_settings[i], v, err) < 0)
         return podsock_error_prefix (err, "%s", config_settings[i].env);
     }
-  if (config_cross_check (c, err) >= 0)
+  int idx = config_cross_check (c, err);
+  if (idx < 0)
+    return 0;
+  if (idx == config_setting_index ("storage", "lowWatermark"))
     return podsock_error_prefix (err, "environment (PODSOCK_HIGH_WATERMARK, "
                                       "PODSOCK_LOW_WATERMARK)");
-  return 0;
+  return podsock_error_prefix (err, "environment (%s)", config_settings[idx].env);
 }

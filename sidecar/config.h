@@ -102,6 +102,11 @@ struct podsock_config
   int status_file_derived;
 };
 
+/* The engine's runroot is RUNTIME_DIR ENGINE_RUNROOT_TAIL (engine.c), and
+ * podman's cleanup command accepts at most PODMAN_RUNROOT_MAX characters. */
+#define ENGINE_RUNROOT_TAIL "/engine/containers"
+#define PODMAN_RUNROOT_MAX 50
+
 /* Fills every field with its default. */
 void config_defaults (struct podsock_config *c);
 

@@ -277,6 +277,14 @@ bad_values (void **state)
   expect_error ("storage:\n  highWatermark: 60\n",
                 "t.yaml:2:18: storage.highWatermark: the low watermark (70%) must be below the "
                 "high watermark (60%); write e.g. highWatermark: 85 and lowWatermark: 70");
+  /* podman's cleanup command refuses a runroot over 50 characters (issue 17). */
+  expect_error ("paths: {runtimeDir: /run/podsock/a-runtime-directory-too-long}\n",
+                "t.yaml:1:21: paths.runtimeDir: '/run/podsock/a-runtime-directory-too-long' is "
+                "too long: podman's runroot "
+                "/run/podsock/a-runtime-directory-too-long/engine/containers would be 59 "
+                "characters, over the 50 its cleanup command accepts (containers would never be "
+                "removed and docker run --rm would hang); use a directory of at most 32 "
+                "characters, e.g. /run/podsock");
   expect_error ("storage: {drivers: [overlay, btrfs]}\n",
                 "t.yaml:1:30: storage.drivers: unknown storage driver 'btrfs'; write overlay, "
                 "fuse-overlayfs or vfs");
