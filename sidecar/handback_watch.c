@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -27,6 +28,11 @@ struct tracked
   char *sources[MAX_SOURCES];
   size_t n;
 };
+
+/* The follower's parameters when it runs as a thread, and the lock that
+ * keeps its calls into the gateway from racing the gateway's end. */
+static struct handback_watch_params follower;
+static pthread_mutex_t gateway_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct watch
 {
@@ -122,7 +128,16 @@ on_event (struct watch *w, const char *text)
 
   if (cJSON_IsString (status) && cJSON_IsString (id) && strlen (id->valuestring) == 64)
     {
-      if (strcmp (status->valuestring, "start") == 0)
+      const char *cid = id->valuestring;
+      bool gateways;
+      pthread_mutex_lock (&gateway_lock);
+      gateways = w->p->known && w->p->known (w->p->data, cid);
+      if (gateways && strcmp (status->valuestring, "start") != 0)
+        w->p->died (w->p->data, cid);
+      pthread_mutex_unlock (&gateway_lock);
+      if (gateways)
+        ; /* the gateway recorded its sources at create, and handed back */
+      else if (strcmp (status->valuestring, "start") == 0)
         on_start (w, id->valuestring);
       /* The Docker API says "die", podman's own "died". */
       else if (strcmp (status->valuestring, "die") == 0
@@ -158,14 +173,12 @@ on_data (char *data, size_t size, size_t nmemb, void *userdata)
   return n;
 }
 
-static void __attribute__ ((noreturn))
-watch_forever (const struct handback_watch_params *p)
+static void __attribute__ ((noreturn)) watch_forever (const struct handback_watch_params *p)
 {
   static struct watch w;
   /* {"type":["container"],"event":["start","died"]} */
   const char *url = "http://d/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C"
                     "%22event%22%3A%5B%22start%22%2C%22died%22%5D%7D";
-
 
   w.p = p;
   for (;;)
@@ -186,10 +199,36 @@ watch_forever (const struct handback_watch_params *p)
     }
 }
 
+void
+handback_watch_detach (void)
+{
+  pthread_mutex_lock (&gateway_lock);
+  follower.known = NULL;
+  follower.died = NULL;
+  pthread_mutex_unlock (&gateway_lock);
+}
+
+static void *
+watch_thread (void *arg)
+{
+  watch_forever (arg);
+}
+
 pid_t
 handback_watch_start (const struct handback_watch_params *p, const sigset_t *child_mask)
 {
-  pid_t pid = fork ();
+  pthread_t t;
+  pid_t pid;
+
+  if (p->died)
+    {
+      follower = *p;
+      if (pthread_create (&t, NULL, watch_thread, &follower) != 0)
+        return -1;
+      pthread_detach (t);
+      return 0;
+    }
+  pid = fork ();
 
   if (pid != 0)
     return pid;

@@ -8,6 +8,7 @@
 #define PODSOCK_SIDECAR_HANDBACK_WATCH_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct handback_watch_params
@@ -17,10 +18,23 @@ struct handback_watch_params
   const char *builds_dir; /* only bind sources below this are handed back */
   int root_in_userns;     /* root of the pod's user namespace (hostUsers: false):
                            * no pause process; the tree goes to its owner */
+  /* The gateway's knowledge of the bind sources (NULL without a gateway):
+   * a container it created is handed back through it at its death, from
+   * the sources it checked at create, not from an inspect that a quick
+   * --rm container does not wait for.  The follower then runs as a thread
+   * of the sidecar, not as a child. */
+  bool (*known) (void *data, const char *id);
+  void (*died) (void *data, const char *id);
+  void *data;
 };
 
-/* Starts the watcher child; it reconnects when the engine restarts and runs
- * until killed.  Returns its pid, or -1. */
+/* Starts the follower (a thread when p->died is set, else a child); it
+ * reconnects when the engine restarts and runs until the sidecar ends.
+ * Returns the child's pid or 0 for a thread, or -1. */
 pid_t handback_watch_start (const struct handback_watch_params *p, const sigset_t *child_mask);
+
+/* The follower stops calling known()/died() (waiting for a call under way):
+ * before what they point to goes away. */
+void handback_watch_detach (void);
 
 #endif

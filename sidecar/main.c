@@ -374,8 +374,22 @@ start_engine (struct sidecar *sc, podsock_error_t *err)
   return 0;
 }
 
+static bool
+gateway_knows (void *g, const char *id)
+{
+  return gateway_knows_container (g, id);
+}
+
+static void
+gateway_died (void *g, const char *id)
+{
+  gateway_container_died (g, id);
+}
+
 /* Files that nested non-root users write under the builds directory go
- * back to the job's user (paths.handBack). */
+ * back to the job's user (paths.handBack): the gateway does it before it
+ * answers; the follower of the engine's events for containers that end on
+ * their own, from the gateway's record of their bind sources. */
 static void
 start_handback_watch (struct sidecar *sc)
 {
@@ -383,7 +397,10 @@ start_handback_watch (struct sidecar *sc)
   struct handback_watch_params hp = { .api_socket = sc->engine.api_socket,
                                       .run_dir = sc->engine.run_dir,
                                       .builds_dir = cfg->builds_dir,
-                                      .root_in_userns = sc->report.root_in_userns };
+                                      .root_in_userns = sc->report.root_in_userns,
+                                      .known = sc->gateway ? gateway_knows : NULL,
+                                      .died = sc->gateway ? gateway_died : NULL,
+                                      .data = sc->gateway };
 
   if (cfg->handback && handback_watch_start (&hp, &sc->child_mask) < 0)
     log_warn ("cannot start the ownership hand-back watcher: %m; files that nested non-root "
@@ -414,6 +431,7 @@ supervise (struct sidecar *sc)
 static void
 shut_down (struct sidecar *sc, int status)
 {
+  handback_watch_detach (); /* it calls into the gateway, about to go */
   if (sc->gateway)
     gateway_stop (sc->gateway);
   /* No socket that nobody serves: clients get ENOENT, not a hang. */

@@ -24,6 +24,13 @@ while ! cat byuser/deep/f >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i
 echo "waited-ms=$((i * 100))"
 echo "read-root=$(cat byroot/f) read-user=$(cat byuser/deep/f)"
 rm -rf byroot byuser && echo deleted-all
+# A detached container that ends on its own, with no docker call waiting for
+# it: the event follower hands it back, from the gateway's record.
+docker run -d --user 1234:1234 -v "$CI_PROJECT_DIR:/w" podsock.test/busybox \
+	sh -c 'umask 077; mkdir -p /w/detached/deep && echo detached-data > /w/detached/deep/f' >/dev/null
+i=0
+while ! rm -rf detached 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e detached ] || echo "deleted-detached after $((i * 100)) ms"
 ls -A
 JOB
 out=$("$PODSIM" --log "$WORK/sidecar.log" --copy-in "$IMAGES/busybox.tar:busybox.tar" \
@@ -32,4 +39,6 @@ echo "$out" | grep -v '^podsim'
 assert_contains "$out" "read-root=root-data" "the job reads what container root wrote"
 assert_contains "$out" "read-user=user-data" "the job reads what container uid 1234 wrote in a 0700 tree"
 assert_contains "$out" "deleted-all" "the job deletes both trees"
+assert_contains "$out" "deleted-detached" "what a detached container wrote is handed back at its death (event follower)"
+assert_contains "$(cat "$WORK/sidecar.log")" '"on":"died"' "... by the follower, from the gateway's record"
 assert_contains "$(cat "$WORK/sidecar.log")" '"msg":"handed files back to the pod user"' "the sidecar logged the hand-back"
