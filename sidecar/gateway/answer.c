@@ -116,6 +116,14 @@ out:
   return ret;
 }
 
+/* The container is gone: out of the hosts file and the gateway's table. */
+static void
+forget_container (struct conn *c)
+{
+  gw_hosts_remove (&c->g->hosts, c->x.t.id);
+  gw_containers_remove (&c->g->containers, c->x.t.id);
+}
+
 /* The gateway removes a container itself (docker run --rm): after the
  * client has its answer, on the same engine connection. */
 static void
@@ -124,9 +132,8 @@ remove_now (struct conn *c)
   char target[300];
 
   snprintf (target, sizeof target, "/containers/%s?force=1&v=1", c->x.t.id);
-  gw_hosts_remove (&c->g->hosts, c->x.t.id);
   upstream_request (c, "DELETE", target);
-  gw_containers_remove (&c->g->containers, c->x.t.id);
+  forget_container (c);
 }
 
 /* wait: the head goes at once (the docker CLI starts the container only
@@ -205,10 +212,7 @@ relay_rest (struct conn *c, const struct http_message *r)
     {
       gateway_handback (c->g, c->x.t.id, "stop");
       if (route == ROUTE_DELETE)
-        {
-          gw_hosts_remove (&c->g->hosts, c->x.t.id);
-          gw_containers_remove (&c->g->containers, c->x.t.id);
-        }
+        forget_container (c);
     }
   if (gw_write_all (c->client.fd, c->engine.buf, r->head_len) < 0)
     return -1;

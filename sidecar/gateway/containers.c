@@ -91,7 +91,7 @@ trim (struct gw_containers *t)
 
 static void
 add (struct gw_containers *t, const char *id, const char *name, const char *const *sources,
-     bool other_user)
+     bool other_user, bool auto_remove)
 {
   struct gw_container *e = xcalloc (1, sizeof *e);
 
@@ -99,6 +99,7 @@ add (struct gw_containers *t, const char *id, const char *name, const char *cons
   snprintf (e->name, sizeof e->name, "%s", name ? name : "");
   e->sources = strv_copy (sources);
   e->other_user = other_user;
+  e->auto_remove = auto_remove;
   pthread_mutex_lock (&t->lock);
   trim (t);
   e->next = t->head;
@@ -111,13 +112,7 @@ void
 gw_containers_add (struct gw_containers *t, const char *id, const char *name,
                    const char *const *sources, bool auto_remove)
 {
-  add (t, id, name, sources, false);
-  if (auto_remove)
-    {
-      pthread_mutex_lock (&t->lock);
-      t->head->auto_remove = true; /* add() put it first */
-      pthread_mutex_unlock (&t->lock);
-    }
+  add (t, id, name, sources, false, auto_remove);
 }
 
 /* A flag of ref's entry (at offset), read under the lock; false when ref
@@ -273,7 +268,7 @@ gw_containers_add_exec (struct gw_containers *t, const char *exec_id, const char
   char key[72];
 
   snprintf (key, sizeof key, "%c%s", EXEC_MARK, exec_id);
-  add (t, key, container, NULL, other_user);
+  add (t, key, container, NULL, other_user, false);
 }
 
 int

@@ -328,17 +328,16 @@ send_checked (struct conn *c, const struct http_message *m)
                      false);
       goto out;
     }
-  if ((c->x.t.route == ROUTE_NETWORK_CONNECT || c->x.t.route == ROUTE_NETWORK_DISCONNECT))
+  /* A connect the gateway answers itself (a container in the pod's
+   * network); any other body, the engine's connects included, goes as the
+   * gateway read and printed it, never as the client's bytes. */
+  if ((c->x.t.route == ROUTE_NETWORK_CONNECT || c->x.t.route == ROUTE_NETWORK_DISCONNECT)
+      && network_call (c, &hm, in.buf, in.len) == 1)
     {
-      if (network_call (c, &hm, in.buf, in.len) == 1)
-        {
-          r = hm.keep_alive ? 1 : -1;
-          goto out;
-        }
-      body = xstrndup (in.buf, in.len); /* not ours: the engine's call */
-      body_len = in.len;
+      r = hm.keep_alive ? 1 : -1;
+      goto out;
     }
-  else if (check_body (c, &hm, in.buf, in.len, &body, &body_len) < 0)
+  if (check_body (c, &hm, in.buf, in.len, &body, &body_len) < 0)
     {
       r = hm.keep_alive ? 1 : -1;
       goto out;

@@ -330,7 +330,8 @@ gateway_check_request (const struct gateway_options *o, enum gateway_route route
   if (read_tree (route == ROUTE_EXEC_CREATE     ? "exec create"
                  : route == ROUTE_UPDATE        ? "container update"
                  : route == ROUTE_VOLUME_CREATE ? "volume create"
-                                                : "libpod container create",
+                 : route == ROUTE_LIBPOD_CREATE ? "libpod container create"
+                                                : "network connect",
                  body, len, &req, status, err)
       < 0)
     return -1;
