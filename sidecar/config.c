@@ -5,6 +5,7 @@
  * comes from. */
 #include "config.h"
 #include "config_table.h"
+#include "strv.h"
 #include <podsock/parse.h>
 #include <podsock/util.h>
 
@@ -15,14 +16,6 @@
 #include <string.h>
 
 /* Defaults */
-
-void
-config_strv_free (char **v)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    free (v[i]);
-  free (v);
-}
 
 void
 config_mirrors_free (struct podsock_config *c)
@@ -40,7 +33,7 @@ config_mirrors_free (struct podsock_config *c)
 static void
 set_default_bind_sources (struct podsock_config *c)
 {
-  config_strv_free (c->allowed_bind_sources);
+  strv_free (c->allowed_bind_sources);
   c->allowed_bind_sources = xcalloc (3, sizeof (char *));
   c->allowed_bind_sources[0] = xstrdup (c->builds_dir);
   c->allowed_bind_sources[1] = xstrdup (c->socket_path);
@@ -54,20 +47,6 @@ set_default_status_file (struct podsock_config *c)
   free (c->status_file);
   c->status_file = xasprintf ("%s/status.json", c->runtime_dir);
   c->status_file_derived = 1;
-}
-
-static char **
-strv_of (const char *const *v)
-{
-  size_t n = 0;
-  char **out;
-
-  while (v[n])
-    n++;
-  out = xcalloc (n + 1, sizeof *out);
-  for (size_t i = 0; i < n; i++)
-    out[i] = xstrdup (v[i]);
-  return out;
 }
 
 /* Docker's default capability set: what `docker run` gives a container. */
@@ -110,10 +89,10 @@ config_defaults (struct podsock_config *c)
   c->log_level = PODSOCK_LOG_INFO;
   c->grace_seconds = 10;
   c->default_stop_timeout = 10;
-  c->allowed_capabilities = strv_of (default_caps);
-  c->allowed_security_opts = strv_of (default_security_opts);
-  c->allowed_devices = strv_of (none);
-  c->allowed_sysctls = strv_of (none);
+  c->allowed_capabilities = strv_dup (default_caps);
+  c->allowed_security_opts = strv_dup (default_security_opts);
+  c->allowed_devices = strv_dup (none);
+  c->allowed_sysctls = strv_dup (none);
   set_default_bind_sources (c);
   set_default_status_file (c);
 }
@@ -127,11 +106,11 @@ config_free (struct podsock_config *c)
   free (c->builds_dir);
   free (c->status_file);
   free (c->podman);
-  config_strv_free (c->allowed_bind_sources);
-  config_strv_free (c->allowed_capabilities);
-  config_strv_free (c->allowed_security_opts);
-  config_strv_free (c->allowed_devices);
-  config_strv_free (c->allowed_sysctls);
+  strv_free (c->allowed_bind_sources);
+  strv_free (c->allowed_capabilities);
+  strv_free (c->allowed_security_opts);
+  strv_free (c->allowed_devices);
+  strv_free (c->allowed_sysctls);
   config_mirrors_free (c);
   memset (c, 0, sizeof *c);
 }
@@ -298,7 +277,7 @@ config_set_words (char ***field, const char *v, podsock_error_t *err)
         list[i++] = xstrndup (p, len);
       p += len + (p[len] == ',');
     }
-  config_strv_free (*field);
+  strv_free (*field);
   *field = list;
   return 0;
 }

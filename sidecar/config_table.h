@@ -75,7 +75,6 @@ int config_drivers_add (struct podsock_config *c, size_t *n, const char *name,
  * setting to blame (with *err), or -1 when all is well. */
 int config_cross_check (const struct podsock_config *c, podsock_error_t *err);
 
-void config_strv_free (char **v);
 /* T_WORDLIST from "a,b"; 0 or -1 with *err. */
 int config_set_words (char ***field, const char *v, podsock_error_t *err);
 void config_mirrors_free (struct podsock_config *c);

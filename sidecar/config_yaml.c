@@ -3,6 +3,7 @@
  * "FILE:LINE:COLUMN: section.key" and what to write instead. */
 #include "config.h"
 #include "config_table.h"
+#include "strv.h"
 #include <podsock/fs.h>
 #include <podsock/util.h>
 
@@ -129,21 +130,21 @@ load_list (struct loader *l, const yaml_node_t *n, const char *path, char ***fie
       yaml_node_t *item = yaml_document_get_node (l->doc, *it);
       const char *v;
       if (scalar_text (l, item, path, example, &v, err) < 0)
-        return config_strv_free (list), -1;
+        return strv_free (list), -1;
       if (paths && *v != '/')
         {
-          config_strv_free (list);
+          strv_free (list);
           return fail_at (l, item, path, err,
                           "path '%s' must be absolute; write a path that starts with /", v);
         }
       if (*v == '\0' || strchr (v, ','))
         {
-          config_strv_free (list);
+          strv_free (list);
           return fail_at (l, item, path, err, "entry '%s' is empty or holds a comma", v);
         }
       list[count++] = xstrdup (v);
     }
-  config_strv_free (*field);
+  strv_free (*field);
   *field = list;
   return 0;
 }

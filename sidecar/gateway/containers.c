@@ -1,6 +1,7 @@
 /* The gateway's table of the containers (and exec instances) it let the
  * engine create.  A list: a job has tens of containers, not thousands. */
 #include "gateway/containers.h"
+#include "strv.h"
 #include <podsock/util.h>
 
 #include <stddef.h>
@@ -25,28 +26,6 @@ struct gw_container
 static struct gw_container **find (struct gw_containers *t, const char *ref);
 
 void
-gw_strv_free (char **v)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    free (v[i]);
-  free (v);
-}
-
-static char **
-strv_copy (const char *const *v)
-{
-  size_t n = 0;
-  char **out;
-
-  while (v && v[n])
-    n++;
-  out = xcalloc (n + 1, sizeof *out);
-  for (size_t i = 0; i < n; i++)
-    out[i] = xstrdup (v[i]);
-  return out;
-}
-
-void
 gw_containers_init (struct gw_containers *t)
 {
   memset (t, 0, sizeof *t);
@@ -57,7 +36,7 @@ gw_containers_init (struct gw_containers *t)
 static void
 entry_free (struct gw_container *e)
 {
-  gw_strv_free (e->sources);
+  strv_free (e->sources);
   free (e);
 }
 
@@ -97,7 +76,7 @@ add (struct gw_containers *t, const char *id, const char *name, const char *cons
 
   snprintf (e->id, sizeof e->id, "%s", id);
   snprintf (e->name, sizeof e->name, "%s", name ? name : "");
-  e->sources = strv_copy (sources);
+  e->sources = sources ? strv_dup (sources) : xcalloc (1, sizeof (char *));
   e->other_user = other_user;
   e->auto_remove = auto_remove;
   pthread_mutex_lock (&t->lock);
@@ -179,7 +158,7 @@ gw_containers_sources (struct gw_containers *t, const char *ref, char *id)
   pp = find (t, ref);
   if (pp)
     {
-      out = strv_copy ((const char *const *) (*pp)->sources);
+      out = strv_dup ((const char *const *) (*pp)->sources);
       if (id)
         snprintf (id, 72, "%s", (*pp)->id);
     }

@@ -36,7 +36,7 @@ bool gw_containers_auto_remove (struct gw_containers *t, const char *ref);
  * the gateway? */
 bool gw_containers_known (struct gw_containers *t, const char *ref);
 
-/* ref's bind sources as a NULL-terminated list (free with gw_strv_free), or
+/* ref's bind sources as a NULL-terminated list (free with strv_free), or
  * NULL when ref is unknown.  *id gets the full id when not NULL (72 bytes). */
 char **gw_containers_sources (struct gw_containers *t, const char *ref, char *id);
 
@@ -58,7 +58,5 @@ void gw_containers_add_exec (struct gw_containers *t, const char *exec_id, const
 /* 1 and the container's ref in out (256 bytes) when exec_id runs as
  * another user; 0 otherwise.  Forgets exec_id. */
 int gw_containers_take_exec (struct gw_containers *t, const char *exec_id, char *out);
-
-void gw_strv_free (char **v);
 
 #endif

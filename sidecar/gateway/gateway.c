@@ -5,6 +5,7 @@
  * only the small JSON requests and answers that docs/gateway.md lists are
  * read whole, checked and rewritten. */
 #include "gateway/internal.h"
+#include "strv.h"
 #include "gateway/rewrite.h"
 #include <podsock/log.h>
 #include <podsock/util.h>
@@ -279,17 +280,10 @@ own_str (struct gateway *g, const char *s)
 static const char *const *
 own_strv (struct gateway *g, const char *const *v)
 {
-  size_t n = 0;
-  char **copy;
+  char **copy = strv_dup (v);
 
-  if (v == NULL)
-    return NULL;
-  while (v[n])
-    n++;
-  copy = xcalloc (n + 1, sizeof *copy);
-  for (size_t i = 0; i < n; i++)
-    copy[i] = xstrdup (v[i]);
-  g->owned_v[g->n_owned_v++] = copy;
+  if (copy)
+    g->owned_v[g->n_owned_v++] = copy;
   return (const char *const *) copy;
 }
 
@@ -327,11 +321,7 @@ gateway_free (struct gateway *g)
   for (size_t i = 0; i < g->n_owned; i++)
     free (g->owned[i]);
   for (size_t i = 0; i < g->n_owned_v; i++)
-    {
-      for (size_t j = 0; g->owned_v[i][j]; j++)
-        free (g->owned_v[i][j]);
-      free (g->owned_v[i]);
-    }
+    strv_free (g->owned_v[i]);
   gw_containers_free (&g->containers);
   gw_hosts_free (&g->hosts);
   free (g->unavailable);

@@ -7,6 +7,7 @@
  * holds up only the client that waits for that container; a failure is
  * logged and never changes the answer (docs/ownership.md). */
 #include "gateway/internal.h"
+#include "strv.h"
 #include "handback.h"
 #include <podsock/log.h>
 #include <podsock/util.h>
@@ -66,7 +67,7 @@ gateway_handback (struct gateway *g, const char *ref, const char *why)
   for (size_t i = 0; sources && sources[i]; i++)
     if (under (sources[i], g->o.builds_dir))
       handback_one (g, id, sources[i], why);
-  gw_strv_free (sources);
+  strv_free (sources);
 }
 
 void

@@ -3,6 +3,7 @@
  * whole and checked where the policy needs it, and sent with the target and
  * body the gateway checked, never the client's bytes. */
 #include "gateway/internal.h"
+#include "strv.h"
 #include "gateway/json.h"
 #include "gateway/rewrite.h"
 #include <podsock/cjson.h>
@@ -67,7 +68,7 @@ check_target (struct conn *c, int *status, podsock_error_t *err)
     {
       char **sources = gw_containers_sources (&g->containers, t->id, NULL);
       int r = gateway_policy_start (&g->o, (const char *const *) sources, status, err);
-      gw_strv_free (sources);
+      strv_free (sources);
       return r;
     }
   return 0;
