@@ -136,10 +136,38 @@ remove_now (struct conn *c)
   forget_container (c);
 }
 
+void
+gateway_wait_ending (struct conn *c)
+{
+  gateway_handback (c->g, c->x.t.id, "wait");
+  if (c->x.remove_after_wait)
+    {
+      gw_hosts_remove (&c->g->hosts, c->x.t.id);
+      gw_containers_set_removing (&c->g->containers, c->x.t.id);
+    }
+}
+
+/* The client has the exit status; the removal (podman's cleanup process
+ * takes most of a docker run --rm: docs/performance.md) goes on here, on
+ * c's engine connection or a new one.  Until it is done the container is
+ * left out of lists, and a create of its name waits for it. */
+void
+gateway_wait_ended (struct conn *c)
+{
+  char *why = NULL;
+
+  if (!c->x.remove_after_wait)
+    return;
+  if (c->engine.fd >= 0 || upstream_connect (c, &why) == 0)
+    remove_now (c);
+  else
+    gw_containers_remove (&c->g->containers, c->x.t.id);
+  free (why);
+}
+
 /* wait: the head goes at once (the docker CLI starts the container only
  * once its wait is acknowledged), the body (the exit status) only after
- * the container was removed where the client asked for that, and its
- * files handed back. */
+ * the container's files were handed back. */
 static int
 relay_wait (struct conn *c, const struct http_message *r)
 {
@@ -153,24 +181,24 @@ relay_wait (struct conn *c, const struct http_message *r)
   raw.buf = xmalloc (raw.cap);
   if (gw_pump_body (&c->engine, &hm, &raw, -1, c->client.fd) < 0)
     goto out;
-  gateway_handback (c->g, c->x.t.id, "wait");
-  if (c->x.remove_after_wait)
-    {
-      gw_hosts_remove (&c->g->hosts, c->x.t.id);
-      gw_containers_set_removing (&c->g->containers, c->x.t.id);
-    }
+  gateway_wait_ending (c);
   ret = gw_write_all (c->client.fd, raw.buf, raw.len);
-  /* The client has the exit status; the removal (podman's cleanup process
-   * takes most of a docker run --rm: docs/performance.md) goes on here.
-   * Until it is done the container is left out of lists, and a create of
-   * its name waits for it. */
-  if (c->x.remove_after_wait && hm.keep_alive)
-    remove_now (c);
-  else if (c->x.remove_after_wait)
-    gw_containers_remove (&c->g->containers, c->x.t.id);
+  if (!hm.keep_alive)
+    upstream_close (c);
+  gateway_wait_ended (c);
 out:
   free (raw.buf);
   return ret;
+}
+
+/* An attach answered: podman initialised the container (conmon runs) before
+ * the stream, which now goes both ways. */
+static void
+hijacked (struct conn *c)
+{
+  if (c->x.t.route == ROUTE_ATTACH)
+    gw_containers_set_attached (&c->g->containers, c->x.t.id);
+  gw_splice (c);
 }
 
 static bool
@@ -206,6 +234,8 @@ relay_rest (struct conn *c, const struct http_message *r)
 
   if (reads_whole (route, r))
     return relay_whole (c, r);
+  if ((route == ROUTE_START || route == ROUTE_RESTART) && r->status >= 200 && r->status < 300)
+    gw_containers_set_started (&c->g->containers, c->x.t.id);
   if (route == ROUTE_WAIT && r->status == 200 && r->body != HTTP_BODY_UNTIL_CLOSE)
     return relay_wait (c, r);
   if (ends_container (route, r))
@@ -230,7 +260,7 @@ relay_rest (struct conn *c, const struct http_message *r)
    * two-way stream too: attach/exec stdin follows the request. */
   if (r->body == HTTP_BODY_UNTIL_CLOSE)
     {
-      gw_splice (c);
+      hijacked (c);
       return 1;
     }
   return gw_pump_body (&c->engine, r, &k, -1, c->client.fd);
@@ -256,7 +286,7 @@ gateway_relay_answer (struct conn *c, const struct http_message *req)
     }
   if (r.status == 101)
     {
-      gw_splice (c);
+      hijacked (c);
       return 0;
     }
   rc = relay_rest (c, &r);

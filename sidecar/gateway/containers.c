@@ -21,6 +21,8 @@ struct gw_container
   bool other_user;
   bool removing;
   bool auto_remove;
+  bool attached; /* an attach was answered: the engine initialised it */
+  bool started;  /* a start was answered */
 };
 
 static struct gw_container **find (struct gw_containers *t, const char *ref);
@@ -189,16 +191,48 @@ gw_containers_remove (struct gw_containers *t, const char *ref)
   pthread_mutex_unlock (&t->lock);
 }
 
-void
-gw_containers_set_removing (struct gw_containers *t, const char *ref)
+/* Sets a flag of ref's entry (at offset) under the lock. */
+static void
+entry_set (struct gw_containers *t, const char *ref, size_t offset)
 {
   struct gw_container **pp;
 
   pthread_mutex_lock (&t->lock);
   pp = find (t, ref);
   if (pp)
-    (*pp)->removing = true;
+    *(bool *) (void *) ((char *) *pp + offset) = true;
   pthread_mutex_unlock (&t->lock);
+}
+
+void
+gw_containers_set_removing (struct gw_containers *t, const char *ref)
+{
+  entry_set (t, ref, offsetof (struct gw_container, removing));
+}
+
+void
+gw_containers_set_attached (struct gw_containers *t, const char *ref)
+{
+  entry_set (t, ref, offsetof (struct gw_container, attached));
+}
+
+void
+gw_containers_set_started (struct gw_containers *t, const char *ref)
+{
+  entry_set (t, ref, offsetof (struct gw_container, started));
+}
+
+bool
+gw_containers_first_run (struct gw_containers *t, const char *ref)
+{
+  struct gw_container **pp;
+  bool r;
+
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  r = pp && (*pp)->attached && !(*pp)->started;
+  pthread_mutex_unlock (&t->lock);
+  return r;
 }
 
 bool

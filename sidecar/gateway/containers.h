@@ -47,6 +47,13 @@ void gw_containers_remove (struct gw_containers *t, const char *ref);
  * create of the same name waits for it (gw_containers_wait_name). */
 void gw_containers_set_removing (struct gw_containers *t, const char *ref);
 bool gw_containers_is_removing (struct gw_containers *t, const char *id);
+
+/* What the gateway saw of ref's life: an attach answered (the engine
+ * initialised the container: its conmon runs) and a start answered. */
+void gw_containers_set_attached (struct gw_containers *t, const char *ref);
+void gw_containers_set_started (struct gw_containers *t, const char *ref);
+/* Attached and never started: the container's next exit is its first. */
+bool gw_containers_first_run (struct gw_containers *t, const char *ref);
 /* Waits up to timeout_ms while a container named name is being removed;
  * true when none is (any more). */
 bool gw_containers_wait_name (struct gw_containers *t, const char *name, long timeout_ms);

@@ -86,6 +86,8 @@ serve_request (struct conn *c, const struct http_message *m)
   req.method = method;
   req.method_len = strlen (method);
   c->engine_idle = false;
+  if (c->x.exit_wait)
+    return gateway_exit_wait (c, m);
   r = gateway_send_request (c, m);
   if (r == 1)
     {

@@ -70,6 +70,7 @@ struct exchange
   struct gateway_mounts mounts; /* the bind sources a create passed with */
   bool exec_other_user;         /* an exec create that names a non-root user */
   bool remove_after_wait;       /* wait?condition=removed, asked as next-exit */
+  bool exit_wait;               /* a first run's wait, answered by exitwait.c */
   char *host_names;             /* a create on a user-defined network: its names */
   bool auto_remove;             /* a create with HostConfig.AutoRemove (--rm) */
 };
@@ -130,6 +131,16 @@ char *gateway_head_rewrite (const char *buf, const struct http_message *m, const
 
 /* answer.c: relays the engine's answer; 1 to keep the client connection. */
 int gateway_relay_answer (struct conn *c, const struct http_message *req);
+/* answer.c: a wait's exit status is about to go to the client: the
+ * container's files are handed back and, for docker run --rm, it leaves
+ * lists and names. */
+void gateway_wait_ending (struct conn *c);
+/* answer.c: after that answer, docker run --rm's removal. */
+void gateway_wait_ended (struct conn *c);
+
+/* exitwait.c: answers a wait the gateway marked exit_wait.  1 to keep the
+ * client connection. */
+int gateway_exit_wait (struct conn *c, const struct http_message *m);
 
 /* ownership.c: hands back what ref's nested users wrote under the builds
  * path (no-op when hand-back is off or ref has no such bind source). */

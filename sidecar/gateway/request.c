@@ -80,23 +80,42 @@ check_target (struct conn *c, int *status, podsock_error_t *err)
  * created with AutoRemove, ask for next-exit, which tells the real status,
  * and remove the container afterwards (answer.c).  Any other container's
  * wait goes to the engine as it is: the gateway removes nothing the user
- * did not ask to remove. */
+ * did not ask to remove.  The wait for the first run of a container the
+ * gateway saw attached (docker run, with or without --rm) is answered from
+ * the engine's exit wait instead (exitwait.c). */
+static bool
+only_condition (const struct gateway_target *t, const char *value)
+{
+  bool seen = false;
+
+  for (size_t i = 0; i < t->n_params; i++)
+    if (strcasecmp (t->params[i].key, "condition") == 0)
+      {
+        if (strcmp (t->params[i].value, value) != 0)
+          return false;
+        seen = true;
+      }
+  return seen;
+}
+
 static void
-wait_condition (struct conn *c)
+wait_condition (struct conn *c, const struct http_message *m)
 {
   const struct gateway_target *t = &c->x.t;
   bool removed = false;
 
-  if (t->route != ROUTE_WAIT || !gw_containers_auto_remove (&c->g->containers, t->id))
+  if (t->route != ROUTE_WAIT || !gw_containers_known (&c->g->containers, t->id))
     return;
   for (size_t i = 0; i < t->n_params; i++)
     removed |= strcasecmp (t->params[i].key, "condition") == 0
                && strcmp (t->params[i].value, "removed") == 0;
-  if (removed)
+  if (removed && gw_containers_auto_remove (&c->g->containers, t->id))
     {
       gateway_target_set_param (&c->x.t, "condition", "next-exit");
       c->x.remove_after_wait = true;
     }
+  c->x.exit_wait = m->minor == 1 && only_condition (t, "next-exit")
+                   && gw_containers_first_run (&c->g->containers, t->id);
 }
 
 int
@@ -126,7 +145,7 @@ gateway_admit (struct conn *c, const struct http_message *m)
       refuse (c, status, err->msg);
       return 0;
     }
-  wait_condition (c);
+  wait_condition (c, m);
   /* docker cp -a keeps the archive's owners (dockerd); podman's
    * copyUIDGID=true gives them to the container's user instead.  Without
    * the parameter podman keeps them, as dockerd does with -a; without -a
