@@ -171,3 +171,22 @@ fs_read_file (const char *path, size_t max, char **out, size_t *len, podsock_err
   *out = steal_pointer (&buf);
   return 0;
 }
+
+int
+fs_lstat_is (const char *path, mode_t type, const char *fix, struct stat *out,
+             podsock_error_t *err)
+{
+  struct stat own, *st = out ? out : &own;
+
+  if (lstat (path, st) < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return podsock_error_make (err, errno, "stat %s", path);
+    }
+  if ((st->st_mode & S_IFMT) != type)
+    return podsock_error_make (err, 0, "%s exists and is not a %s; %s", path,
+                               type == S_IFSOCK ? "socket" : type == S_IFDIR ? "directory" : "file",
+                               fix);
+  return 1;
+}

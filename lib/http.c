@@ -253,18 +253,29 @@ check_start (size_t len, ssize_t e, struct http_message *m, podsock_error_t *err
   return e == -1 ? 0 : 1;
 }
 
-int
-http_parse_request (const char *buf, size_t len, struct http_message *m, podsock_error_t *err)
+/* A whole head: its start line (by start) and its fields.  > 0: the head's
+ * length; 0: more bytes needed; -1: not a valid head. */
+static int
+parse_head (const char *buf, size_t len,
+            int (*start) (const char *, size_t, struct http_message *, podsock_error_t *),
+            struct http_message *m, podsock_error_t *err)
 {
   ssize_t e = line_end (buf, len);
   int r = check_start (len, e, m, err);
-  const struct http_header *host;
 
   if (r <= 0)
     return r;
-  if (parse_request_line (buf, e, m, err) < 0)
+  if (start (buf, (size_t) e, m, err) < 0)
     return -1;
-  r = parse_fields (buf, len, e + 2, m, err);
+  return parse_fields (buf, len, (size_t) e + 2, m, err);
+}
+
+int
+http_parse_request (const char *buf, size_t len, struct http_message *m, podsock_error_t *err)
+{
+  int r = parse_head (buf, len, parse_request_line, m, err);
+  const struct http_header *host;
+
   if (r <= 0)
     return r;
   host = http_find_header (m, "host");
@@ -299,14 +310,8 @@ int
 http_parse_response (const char *buf, size_t len, bool request_was_head, struct http_message *m,
                      podsock_error_t *err)
 {
-  ssize_t e = line_end (buf, len);
-  int r = check_start (len, e, m, err);
+  int r = parse_head (buf, len, parse_status_line, m, err);
 
-  if (r <= 0)
-    return r;
-  if (parse_status_line (buf, e, m, err) < 0)
-    return -1;
-  r = parse_fields (buf, len, e + 2, m, err);
   if (r <= 0)
     {
       if (r < 0)
@@ -381,6 +386,29 @@ chunked_size_byte (struct http_chunked *c, char b, podsock_error_t *err)
   return 0;
 }
 
+/* Inside a line (an extension or a trailer): CR ends it, then lf_state;
+ * every other byte must be a field character. */
+static int
+line_text (struct http_chunked *c, char b, int lf_state, const char *what, podsock_error_t *err)
+{
+  if (b == '\r')
+    c->state = lf_state;
+  else if (!is_field_vchar ((unsigned char) b))
+    return chunk_fail (err, what);
+  return 0;
+}
+
+/* The LF after a line's CR, then next (a new line). */
+static int
+line_lf (struct http_chunked *c, char b, int next, const char *what, podsock_error_t *err)
+{
+  if (b != '\n')
+    return chunk_fail (err, what);
+  c->state = next;
+  c->line_len = 0;
+  return 0;
+}
+
 /* The trailer section: lines until an empty one. */
 static int
 chunked_trailer_byte (struct http_chunked *c, char b, podsock_error_t *err)
@@ -393,22 +421,11 @@ chunked_trailer_byte (struct http_chunked *c, char b, podsock_error_t *err)
         return chunk_fail (err, "a bad trailer line");
       return 0;
     case CH_TRAILER_IN:
-      if (b == '\r')
-        c->state = CH_TRAILER_LF;
-      else if (!is_field_vchar ((unsigned char) b))
-        return chunk_fail (err, "a control character in a trailer");
-      return 0;
+      return line_text (c, b, CH_TRAILER_LF, "a control character in a trailer", err);
     case CH_TRAILER_LF:
-      if (b != '\n')
-        return chunk_fail (err, "a bare CR in a trailer");
-      c->line_len = 0;
-      c->state = CH_TRAILER;
-      return 0;
+      return line_lf (c, b, CH_TRAILER, "a bare CR in a trailer", err);
     case CH_END_LF:
-      if (b != '\n')
-        return chunk_fail (err, "a bare CR at the end of the body");
-      c->state = CH_DONE;
-      return 0;
+      return line_lf (c, b, CH_DONE, "a bare CR at the end of the body", err);
     default:
       return chunk_fail (err, "bytes after the end of the body");
     }
@@ -425,29 +442,18 @@ chunked_byte (struct http_chunked *c, char b, podsock_error_t *err)
     case CH_SIZE:
       return chunked_size_byte (c, b, err);
     case CH_EXT:
-      if (b == '\r')
-        c->state = CH_SIZE_LF;
-      else if (!is_field_vchar ((unsigned char) b))
-        return chunk_fail (err, "a control character in a chunk extension");
-      return 0;
+      return line_text (c, b, CH_SIZE_LF, "a control character in a chunk extension", err);
     case CH_SIZE_LF:
-      if (b != '\n')
-        return chunk_fail (err, "a bare CR after the chunk size");
-      c->line_len = 0;
-      c->state = c->size > 0 ? CH_DATA : CH_TRAILER;
-      return 0;
+      return line_lf (c, b, c->size > 0 ? CH_DATA : CH_TRAILER, "a bare CR after the chunk size",
+                      err);
     case CH_DATA_CR:
       if (b != '\r')
         return chunk_fail (err, "chunk data longer than its size");
       c->state = CH_DATA_LF;
       return 0;
     case CH_DATA_LF:
-      if (b != '\n')
-        return chunk_fail (err, "a bare CR after chunk data");
-      c->state = CH_SIZE;
       c->digits = false;
-      c->line_len = 0;
-      return 0;
+      return line_lf (c, b, CH_SIZE, "a bare CR after chunk data", err);
     default:
       return chunked_trailer_byte (c, b, err);
     }

@@ -1,4 +1,5 @@
 #include <podsock/socket.h>
+#include <podsock/fs.h>
 #include <podsock/util.h>
 
 #include <errno.h>
@@ -47,20 +48,11 @@ int
 socket_is_stale (const char *path, podsock_error_t *err)
 {
   cleanup_error podsock_error_t cerr = NULL;
-  struct stat st;
-  int fd;
+  int fd, r;
 
-  if (lstat (path, &st) < 0)
-    {
-      if (errno == ENOENT)
-        return 0;
-      return podsock_error_make (err, errno, "stat %s", path);
-    }
-  if (!S_ISSOCK (st.st_mode))
-    return podsock_error_make (err, 0,
-                               "%s exists and is not a socket; remove it or choose another "
-                               "socket path",
-                               path);
+  r = fs_lstat_is (path, S_IFSOCK, "remove it or choose another socket path", NULL, err);
+  if (r <= 0)
+    return r;
   fd = socket_connect_unix (path, &cerr);
   if (fd >= 0)
     {

@@ -124,16 +124,16 @@ static int
 usable_volume (const char *path, podsock_error_t *err)
 {
   struct stat st;
+  int r;
 
   if (mkdir (path, 0700) < 0 && errno != EEXIST)
     return podsock_error_make (err, errno, "create %s (mount a volume there)", path);
-  if (lstat (path, &st) < 0)
-    return podsock_error_make (err, errno, "stat %s", path);
-  if (!S_ISDIR (st.st_mode))
-    return podsock_error_make (err, 0,
-                               "%s is not a directory (a symlink or a file); mount the "
-                               "volume at the path itself",
-                               path);
+  r = fs_lstat_is (path, S_IFDIR, "mount the volume at the path itself, not a symlink or a file",
+                   &st, err);
+  if (r == 0)
+    return podsock_error_make (err, ENOENT, "%s vanished after it was created", path);
+  if (r < 0)
+    return -1;
   if (access (path, W_OK | X_OK) < 0)
     return podsock_error_make (err, errno,
                                "%s (owner %u, group %u, mode %04o) is not writable by uid %u; "

@@ -8,6 +8,7 @@
 #include <podsock/util.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,35 +79,68 @@ is_podman (const cJSON *version)
   return 0;
 }
 
+/* The answer fields a report keeps: strings (size > 0) and counts. */
+struct field
+{
+  const char *key;
+  size_t offset, size;
+};
+
+#define STRING_FIELD(key, member)                                                                 \
+  { key, offsetof (struct engine_report, member), sizeof ((struct engine_report *) 0)->member }
+#define COUNT_FIELD(key, member) { key, offsetof (struct engine_report, member), 0 }
+
+static const struct field version_fields[] = {
+  STRING_FIELD ("Version", version), STRING_FIELD ("ApiVersion", api_version),
+  STRING_FIELD ("Os", os),           STRING_FIELD ("Arch", arch),
+  STRING_FIELD ("KernelVersion", kernel),
+};
+
+static const struct field info_fields[] = {
+  STRING_FIELD ("Driver", driver),
+  STRING_FIELD ("DockerRootDir", root_dir),
+  COUNT_FIELD ("Containers", containers),
+  COUNT_FIELD ("ContainersRunning", containers_running),
+  COUNT_FIELD ("Images", images),
+};
+
+/* Parses an answer and copies fields into r; returns its root or NULL. */
+static cJSON *
+parse_fields (const char *json, size_t len, const char *what, const struct field *f, size_t n,
+              struct engine_report *r, podsock_error_t *err)
+{
+  cJSON *root = parse_json (json, len, what, 0, err);
+
+  for (size_t i = 0; root && i < n; i++)
+    {
+      char *at = (char *) r + f[i].offset;
+      if (f[i].size)
+        copy_string (root, f[i].key, at, f[i].size);
+      else
+        copy_count (root, f[i].key, (int64_t *) (void *) at);
+    }
+  return root;
+}
+
 int
 report_parse_version (const char *json, size_t len, struct engine_report *r, podsock_error_t *err)
 {
-  cleanup_cjson cJSON *root = parse_json (json, len, "GET /version", 0, err);
+  cleanup_cjson cJSON *root = parse_fields (json, len, "GET /version", version_fields,
+                                            sizeof version_fields / sizeof *version_fields, r, err);
 
   if (root == NULL)
     return -1;
   strcpy (r->name, is_podman (root) ? "podman" : "docker");
-  copy_string (root, "Version", r->version, sizeof r->version);
-  copy_string (root, "ApiVersion", r->api_version, sizeof r->api_version);
-  copy_string (root, "Os", r->os, sizeof r->os);
-  copy_string (root, "Arch", r->arch, sizeof r->arch);
-  copy_string (root, "KernelVersion", r->kernel, sizeof r->kernel);
   return 0;
 }
 
 int
 report_parse_info (const char *json, size_t len, struct engine_report *r, podsock_error_t *err)
 {
-  cleanup_cjson cJSON *root = parse_json (json, len, "GET /info", 0, err);
+  cleanup_cjson cJSON *root = parse_fields (json, len, "GET /info", info_fields,
+                                            sizeof info_fields / sizeof *info_fields, r, err);
 
-  if (root == NULL)
-    return -1;
-  copy_string (root, "Driver", r->driver, sizeof r->driver);
-  copy_string (root, "DockerRootDir", r->root_dir, sizeof r->root_dir);
-  copy_count (root, "Containers", &r->containers);
-  copy_count (root, "ContainersRunning", &r->containers_running);
-  copy_count (root, "Images", &r->images);
-  return 0;
+  return root ? 0 : -1;
 }
 
 /* Names come as "/name": the slash says nothing. */

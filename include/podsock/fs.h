@@ -4,6 +4,7 @@
 
 #include <podsock/error.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* mkdir -p with the given mode for the directories it creates. */
@@ -34,6 +35,12 @@ int fs_write_existing (const char *path, const char *text, podsock_error_t *err)
 ssize_t fs_read_fd (int fd, char *buf, size_t max);
 
 /* Reads a whole small file (at most max bytes) into a NUL-terminated buffer. */
+/* Is path (not followed) of type (S_IFSOCK, S_IFDIR, S_IFREG)?  1 when it
+ * is (its stat in *st when st is not NULL), 0 when it does not exist; < 0
+ * when stat fails or it is something else, with an error that ends in fix. */
+int fs_lstat_is (const char *path, mode_t type, const char *fix, struct stat *st,
+                 podsock_error_t *err);
+
 int fs_read_file (const char *path, size_t max, char **out, size_t *len, podsock_error_t *err);
 
 #endif

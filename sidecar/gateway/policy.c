@@ -9,6 +9,7 @@
 #include <podsock/util.h>
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -160,24 +161,33 @@ check_source (const struct gateway_options *o, const char *src, bool volume_ok,
   return 0;
 }
 
+/* A check of one element of a list (Binds, Mounts). */
+typedef int (*element_check) (const struct gateway_options *o, const cJSON *e,
+                              struct gateway_mounts *m, int *status, podsock_error_t *err);
+
+static int
+check_each (const struct gateway_options *o, const cJSON *list, element_check check,
+            struct gateway_mounts *m, int *status, podsock_error_t *err)
+{
+  const cJSON *e;
+
+  cJSON_ArrayForEach (e, list)
+  if (check (o, e, m, status, err) < 0)
+    return -1;
+  return 0;
+}
+
 /* HostConfig.Binds: "source:target[:options]". */
 static int
-check_binds (const struct gateway_options *o, const cJSON *binds, struct gateway_mounts *m,
-             int *status, podsock_error_t *err)
+check_bind (const struct gateway_options *o, const cJSON *b, struct gateway_mounts *m,
+            int *status, podsock_error_t *err)
 {
-  const cJSON *b;
-
-  cJSON_ArrayForEach (b, binds)
-  {
-    if (!cJSON_IsString (b))
-      continue; /* the engine refuses it */
-    const char *colon = strchr (b->valuestring, ':');
-    cleanup_free char *src = colon ? xstrndup (b->valuestring, (size_t) (colon - b->valuestring))
-                                   : xstrdup (b->valuestring);
-    if (check_source (o, src, true, m, status, err) < 0)
-      return -1;
-  }
-  return 0;
+  if (!cJSON_IsString (b))
+    return 0; /* the engine refuses it */
+  const char *colon = strchr (b->valuestring, ':');
+  cleanup_free char *src = colon ? xstrndup (b->valuestring, (size_t) (colon - b->valuestring))
+                                 : xstrdup (b->valuestring);
+  return check_source (o, src, true, m, status, err);
 }
 
 static const char *
@@ -216,36 +226,28 @@ check_volume_options (const cJSON *mount, int *status, podsock_error_t *err)
 /* HostConfig.Mounts: bind (source checked), volume (a name, no driver
  * options), tmpfs; any other type is refused. */
 static int
-check_mounts (const struct gateway_options *o, const cJSON *mounts, struct gateway_mounts *m,
-              int *status, podsock_error_t *err)
+check_mount (const struct gateway_options *o, const cJSON *e, struct gateway_mounts *m,
+             int *status, podsock_error_t *err)
 {
-  const cJSON *e;
+  const char *type = str_of (e, "Type"), *src = str_of (e, "Source");
 
-  cJSON_ArrayForEach (e, mounts)
-  {
-    const char *type = str_of (e, "Type"), *src = str_of (e, "Source");
-    if (type && strcmp (type, "tmpfs") == 0)
-      continue;
-    if (type && strcmp (type, "volume") == 0)
-      {
-        if (src && src[0] && !is_volume_name (src)
-            && check_source (o, src, false, m, status, err) < 0)
-          return -1;
-        if (check_volume_options (e, status, err) < 0)
-          return -1;
-        continue;
-      }
-    if (type == NULL || strcmp (type, "bind") != 0)
-      {
-        cleanup_free char *what = xasprintf ("a mount of type '%s'", type ? type : "(none)");
-        return gateway_policy_refuse (status, err, what, "gateway.allowedBindSources",
-                                      "use a bind mount under the builds directory, a volume "
-                                      "or a tmpfs");
-      }
-    if (check_source (o, src ? src : "", false, m, status, err) < 0)
-      return -1;
-  }
-  return 0;
+  if (type && strcmp (type, "tmpfs") == 0)
+    return 0;
+  if (type && strcmp (type, "volume") == 0)
+    {
+      if (src && src[0] && !is_volume_name (src)
+          && check_source (o, src, false, m, status, err) < 0)
+        return -1;
+      return check_volume_options (e, status, err);
+    }
+  if (type == NULL || strcmp (type, "bind") != 0)
+    {
+      cleanup_free char *what = xasprintf ("a mount of type '%s'", type ? type : "(none)");
+      return gateway_policy_refuse (status, err, what, "gateway.allowedBindSources",
+                                    "use a bind mount under the builds directory, a volume "
+                                    "or a tmpfs");
+    }
+  return check_source (o, src ? src : "", false, m, status, err);
 }
 
 static int
@@ -280,9 +282,9 @@ gateway_policy_binds (const struct gateway_options *o, const cJSON *host_config,
 {
   if (o->allowed_bind_sources == NULL || host_config == NULL)
     return 0;
-  if (check_binds (o, gwjson_get (host_config, "Binds"), NULL, status, err) < 0)
+  if (check_each (o, gwjson_get (host_config, "Binds"), check_bind, NULL, status, err) < 0)
     return -1;
-  return check_mounts (o, gwjson_get (host_config, "Mounts"), NULL, status, err);
+  return check_each (o, gwjson_get (host_config, "Mounts"), check_mount, NULL, status, err);
 }
 
 static bool
@@ -298,11 +300,14 @@ in_list (const char *const *list, const char *s, bool nocase)
  * key, must be on the list the setting names. */
 struct allow_rule
 {
+  const char *field;   /* HostConfig's list */
   const char *flag;    /* the docker CLI's option, for the message */
   const char *setting; /* the podsock.yaml setting */
   const char *fix;
   bool nocase;
   void (*key_of) (const char *entry, char *key, size_t cap);
+  size_t allowed;                /* offset of the setting's list in gateway_options */
+  const char *const *by_default; /* the list when the setting is not set */
 };
 
 static int
@@ -338,33 +343,34 @@ option_key (const char *entry, char *key, size_t cap)
   snprintf (key, cap, "%.*s", (int) strcspn (entry, "=:"), entry);
 }
 
+/* Capabilities beyond Docker's default set; seccomp, apparmor, label,
+ * systempaths and unmask security options.  Both are refused by default. */
+static const struct allow_rule allow_rules[] = {
+  { "CapAdd", "--cap-add", "gateway.allowedCapabilities",
+    "drop the capability, or add it to gateway.allowedCapabilities (default: Docker's own set)",
+    true, capability_key, offsetof (struct gateway_options, allowed_capabilities),
+    docker_default_caps },
+  { "SecurityOpt", "--security-opt", "gateway.allowedSecurityOpts",
+    "remove the option: nested containers keep the engine's seccomp profile and masked paths",
+    false, option_key, offsetof (struct gateway_options, allowed_security_opts),
+    default_security_opts },
+};
+
 static int
-check_caps (const struct gateway_options *o, const cJSON *caps, int *status, podsock_error_t *err)
+check_allow_rules (const struct gateway_options *o, const cJSON *hc, int *status,
+                   podsock_error_t *err)
 {
-  static const struct allow_rule rule
-      = { "--cap-add", "gateway.allowedCapabilities",
-          "drop the capability, or add it to gateway.allowedCapabilities (default: Docker's "
-          "own set)",
-          true, capability_key };
-
-  return check_allowed (o->allowed_capabilities ? o->allowed_capabilities : docker_default_caps,
-                        caps, &rule, status, err);
-}
-
-/* seccomp, apparmor, label, systempaths and unmask are not allowed by
- * default. */
-static int
-check_security_opts (const struct gateway_options *o, const cJSON *opts, int *status,
-                     podsock_error_t *err)
-{
-  static const struct allow_rule rule
-      = { "--security-opt", "gateway.allowedSecurityOpts",
-          "remove the option: nested containers keep the engine's seccomp profile and masked "
-          "paths",
-          false, option_key };
-
-  return check_allowed (o->allowed_security_opts ? o->allowed_security_opts : default_security_opts,
-                        opts, &rule, status, err);
+  for (size_t i = 0; i < sizeof allow_rules / sizeof *allow_rules; i++)
+    {
+      const struct allow_rule *rule = &allow_rules[i];
+      const char *const *set = *(const char *const *const *) (const void *) ((const char *) o
+                                                                             + rule->allowed);
+      if (check_allowed (set ? set : rule->by_default, gwjson_get (hc, rule->field), rule, status,
+                         err)
+          < 0)
+        return -1;
+    }
+  return 0;
 }
 
 static int
@@ -487,12 +493,11 @@ gateway_policy_create (const struct gateway_options *o, const cJSON *req,
   if (gateway_policy_privileged (o, cJSON_IsTrue (gwjson_get (hc, "Privileged")), status, err) < 0)
     return -1;
   if (o->allowed_bind_sources
-      && (check_binds (o, gwjson_get (hc, "Binds"), m, status, err) < 0
-          || check_mounts (o, gwjson_get (hc, "Mounts"), m, status, err) < 0
+      && (check_each (o, gwjson_get (hc, "Binds"), check_bind, m, status, err) < 0
+          || check_each (o, gwjson_get (hc, "Mounts"), check_mount, m, status, err) < 0
           || check_volumes_from (gwjson_get (hc, "VolumesFrom"), known, status, err) < 0))
     return -1;
-  if (check_caps (o, gwjson_get (hc, "CapAdd"), status, err) < 0
-      || check_security_opts (o, gwjson_get (hc, "SecurityOpt"), status, err) < 0
+  if (check_allow_rules (o, hc, status, err) < 0
       || check_devices (o, hc, status, err) < 0
       || check_sysctls (o, gwjson_get (hc, "Sysctls"), status, err) < 0
       || check_namespaces (o, hc, status, err) < 0 || check_engine_fields (hc, status, err) < 0)
@@ -571,5 +576,5 @@ gateway_libpod_create (const struct gateway_options *o, const cJSON *spec, int *
     return -1;
   if (o->allowed_bind_sources == NULL)
     return 0;
-  return check_mounts (o, gwjson_get (spec, "mounts"), NULL, status, err);
+  return check_each (o, gwjson_get (spec, "mounts"), check_mount, NULL, status, err);
 }

@@ -419,6 +419,13 @@ encode_target (struct gateway_target *t, const char *path)
   t->forward_len = o;
 }
 
+static void
+param_free (struct gateway_query_param *p)
+{
+  free (p->key);
+  free (p->value);
+}
+
 int
 gateway_target_remove_param (struct gateway_target *t, const char *key)
 {
@@ -429,8 +436,7 @@ gateway_target_remove_param (struct gateway_target *t, const char *key)
     {
       if (strcasecmp (t->params[i].key, key) == 0)
         {
-          free (t->params[i].key);
-          free (t->params[i].value);
+          param_free (&t->params[i]);
           found = 0;
           continue;
         }
@@ -496,17 +502,11 @@ void
 gateway_target_free (struct gateway_target *t)
 {
   for (size_t i = 0; i < t->n_params; i++)
-    {
-      free (t->params[i].key);
-      free (t->params[i].value);
-    }
+    param_free (&t->params[i]);
   free (t->params);
   free (t->forward);
   free (t->path);
-  t->path = NULL;
-  t->params = NULL;
-  t->n_params = 0;
-  t->forward = NULL;
+  memset (t, 0, sizeof *t);
 }
 
 enum gateway_route
