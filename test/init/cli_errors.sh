@@ -40,26 +40,29 @@ mkdir -p "$WORK/storage"
 run_expect 1 env POD_NAME= "$INIT" "${base[@]}" --storage-shared
 assert_contains "$OUT" "set POD_NAME from the downward API" "shared storage without a pod name"
 if [ "$(id -u)" = 0 ]; then
+	# as_uid_1234 STATUS ARGS...: podsock-init as uid 1234 with ARGS, expecting STATUS.
+	as_uid_1234() {
+		local status=$1
+		shift
+		run_expect "$status" setpriv --reuid 1234 --regid 1234 --clear-groups "$INIT" --socket-dir /tmp \
+			"$@" --builds /
+	}
 	chmod 0755 "$WORK"
 	mkdir -p "$WORK/other"
 	chown 4321:4321 "$WORK/other"
 	chmod 0700 "$WORK/other"
-	run_expect 1 setpriv --reuid 1234 --regid 1234 --clear-groups "$INIT" --socket-dir /tmp \
-		--storage "$WORK/other" --builds /
+	as_uid_1234 1 --storage "$WORK/other"
 	assert_contains "$OUT" "is not writable by uid 1234; set the pod's fsGroup" "a storage volume the UID cannot use"
 	mkdir -p "$WORK/vol/storage"
 	chown 4321:4321 "$WORK/vol/storage"
 	chmod 0777 "$WORK/vol"
-	run_expect 1 setpriv --reuid 1234 --regid 1234 --clear-groups "$INIT" --socket-dir /tmp \
-		--storage "$WORK/vol/storage" --builds /
+	as_uid_1234 1 --storage "$WORK/vol/storage"
 	assert_contains "$OUT" "not writable by uid 1234" "a storage directory of another UID"
 	# A shared volume that anyone may write: this UID's directories in it.
-	run_expect 0 setpriv --reuid 1234 --regid 1234 --clear-groups "$INIT" --socket-dir /tmp \
-		--storage-shared --pod-id p1 --storage "$WORK/vol" --builds /
+	as_uid_1234 0 --storage-shared --pod-id p1 --storage "$WORK/vol"
 	mkdir -p "$WORK/vol/pods"
 	chown 4321 "$WORK/vol/pods"
-	run_expect 1 setpriv --reuid 1234 --regid 1234 --clear-groups "$INIT" --socket-dir /tmp \
-		--storage-shared --pod-id p1 --storage "$WORK/vol" --builds /
+	as_uid_1234 1 --storage-shared --pod-id p1 --storage "$WORK/vol"
 	assert_contains "$OUT" "belongs to uid 4321, and uid 1234 cannot take it over" "a shared volume of another UID"
 fi
 # A builds dir that is no volume: a warning with the pod_spec lines, exit 0.

@@ -15,33 +15,34 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-static char base[64];
-static char dir[128];
+#include "testdir.h"
+#include "testutil.h"
 
-static int
-setup (void **state)
+/* The socket directory under test, in the scratch directory. */
+static const char *
+sockets (void)
 {
-  (void) state;
-  strcpy (base, "/tmp/podsock-sockdir-XXXXXX");
-  if (mkdtemp (base) == NULL)
-    return -1;
-  snprintf (dir, sizeof dir, "%s/sockets", base);
-  return 0;
+  return path_in (testdir, "sockets");
 }
 
-static int
-teardown (void **state)
+/* sockdir_prepare of path fails with a message that contains want. */
+static void
+expect_refused (const char *path, const char *want)
 {
-  char cmd[200];
-  (void) state;
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", base);
-  return system (cmd) == 0 ? 0 : -1;
+  struct sockdir_spec spec = { path, 02770, (gid_t) -1 };
+  struct sockdir_report r;
+  podsock_error_t err = NULL;
+
+  assert_int_equal (sockdir_prepare (&spec, &r, &err), -1);
+  if (strstr (err->msg, want) == NULL)
+    fail_msg ("%s: '%s' lacks '%s'", path, err->msg, want);
+  podsock_error_free (&err);
 }
 
 static void
 creates_directory_with_mode (void **state)
 {
-  struct sockdir_spec spec = { dir, 02770, (gid_t) -1 };
+  struct sockdir_spec spec = { sockets (), 02770, (gid_t) -1 };
   struct sockdir_report r;
   podsock_error_t err = NULL;
   struct stat st;
@@ -49,7 +50,7 @@ creates_directory_with_mode (void **state)
 
   assert_int_equal (sockdir_prepare (&spec, &r, &err), 0);
   assert_true (r.created);
-  assert_int_equal (stat (dir, &st), 0);
+  assert_int_equal (stat (sockets (), &st), 0);
   assert_int_equal (st.st_mode & 07777, 02770);
   assert_int_equal (r.mode, 02770);
   /* Idempotent. */
@@ -60,16 +61,16 @@ creates_directory_with_mode (void **state)
 static void
 stale_socket_removed_live_kept (void **state)
 {
-  struct sockdir_spec spec = { dir, 02770, (gid_t) -1 };
+  struct sockdir_spec spec = { sockets (), 02770, (gid_t) -1 };
   struct sockdir_report r;
   podsock_error_t err = NULL;
   char stale[200], live[200];
   int fd_stale, fd_live;
   (void) state;
 
-  mkdir (dir, 0770);
-  snprintf (stale, sizeof stale, "%s/old.sock", dir);
-  snprintf (live, sizeof live, "%s/live.sock", dir);
+  mkdir (sockets (), 0770);
+  snprintf (stale, sizeof stale, "%s/old.sock", sockets ());
+  snprintf (live, sizeof live, "%s/live.sock", sockets ());
   fd_stale = socket_bind_listen (stale, 0600, (gid_t) -1, 1, &err);
   fd_live = socket_bind_listen (live, 0600, (gid_t) -1, 1, &err);
   assert_true (fd_stale >= 0 && fd_live >= 0);
@@ -84,44 +85,24 @@ stale_socket_removed_live_kept (void **state)
 static void
 file_in_the_way_is_refused (void **state)
 {
-  struct sockdir_spec spec = { dir, 02770, (gid_t) -1 };
-  struct sockdir_report r;
-  podsock_error_t err = NULL;
   (void) state;
-
-  close (open (dir, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
-  assert_int_equal (sockdir_prepare (&spec, &r, &err), -1);
-  assert_non_null (strstr (err->msg, "is not a directory"));
-  podsock_error_free (&err);
+  close (open (sockets (), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+  expect_refused (sockets (), "is not a directory");
 }
 
 static void
 symlink_is_refused (void **state)
 {
-  struct sockdir_spec spec = { dir, 02770, (gid_t) -1 };
-  struct sockdir_report r;
-  podsock_error_t err = NULL;
   (void) state;
-
-  assert_int_equal (symlink ("/tmp", dir), 0);
-  assert_int_equal (sockdir_prepare (&spec, &r, &err), -1);
-  assert_non_null (strstr (err->msg, "symbolic link"));
-  podsock_error_free (&err);
+  assert_int_equal (symlink ("/tmp", sockets ()), 0);
+  expect_refused (sockets (), "symbolic link");
 }
 
 static void
 missing_parent_says_what_to_mount (void **state)
 {
-  char deep[200];
-  struct sockdir_spec spec = { deep, 02770, (gid_t) -1 };
-  struct sockdir_report r;
-  podsock_error_t err = NULL;
   (void) state;
-
-  snprintf (deep, sizeof deep, "%s/no/such/dir", base);
-  assert_int_equal (sockdir_prepare (&spec, &r, &err), -1);
-  assert_non_null (strstr (err->msg, "mount an emptyDir"));
-  podsock_error_free (&err);
+  expect_refused (path_in (testdir, "no/such/dir"), "mount an emptyDir");
 }
 
 /* As a uid that neither owns nor may write the directory, in a child. */
@@ -134,12 +115,12 @@ not_writable_names_the_fix (void **state)
 
   if (geteuid () != 0)
     skip ();
-  assert_int_equal (mkdir (dir, 0755), 0);
-  assert_int_equal (chmod (base, 0755), 0);
+  assert_int_equal (mkdir (sockets (), 0755), 0);
+  assert_int_equal (chmod (testdir, 0755), 0);
   pid = fork ();
   if (pid == 0)
     {
-      struct sockdir_spec spec = { dir, 02770, (gid_t) -1 };
+      struct sockdir_spec spec = { sockets (), 02770, (gid_t) -1 };
       struct sockdir_report r;
       podsock_error_t err = NULL;
       if (setresgid (65534, 65534, 65534) < 0 || setresuid (65534, 65534, 65534) < 0)
@@ -154,16 +135,6 @@ not_writable_names_the_fix (void **state)
   assert_int_equal (WEXITSTATUS (st), 0);
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (creates_directory_with_mode, setup, teardown),
-    cmocka_unit_test_setup_teardown (stale_socket_removed_live_kept, setup, teardown),
-    cmocka_unit_test_setup_teardown (file_in_the_way_is_refused, setup, teardown),
-    cmocka_unit_test_setup_teardown (symlink_is_refused, setup, teardown),
-    cmocka_unit_test_setup_teardown (missing_parent_says_what_to_mount, setup, teardown),
-    cmocka_unit_test_setup_teardown (not_writable_names_the_fix, setup, teardown),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, creates_directory_with_mode,
+                    stale_socket_removed_live_kept, file_in_the_way_is_refused, symlink_is_refused,
+                    missing_parent_says_what_to_mount, not_writable_names_the_fix)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 static int
 parse_req (const char *s, struct http_message *m)
 {
@@ -214,14 +216,5 @@ chunked_rejects (void **state)
     }
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (accepts_docker_requests), cmocka_unit_test (upgrade_chunked_and_close),
-    cmocka_unit_test (incomplete_needs_more),   cmocka_unit_test (rejects_malformed),
-    cmocka_unit_test (rejects_huge_heads),      cmocka_unit_test (responses),
-    cmocka_unit_test (chunked_in_pieces),       cmocka_unit_test (chunked_rejects),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN (accepts_docker_requests, upgrade_chunked_and_close, incomplete_needs_more,
+           rejects_malformed, rejects_huge_heads, responses, chunked_in_pieces, chunked_rejects)

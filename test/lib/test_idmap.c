@@ -1,7 +1,9 @@
 /* The ID range arithmetic of lib/idmap.c: parsing maps and picking the
  * subordinate ranges. */
 #include <podsock/idmap.h>
+#include <podsock/util.h>
 
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "testutil.h"
 
 static struct idmap map;
 
@@ -84,95 +88,67 @@ rejects_too_many_lines (void **state)
   free (text);
 }
 
-/* hostUsers: false: "0 200000 65536", root inside. */
-static void
-pod_userns_root (void **state)
+/* The subordinate ranges for self (the window 100000+65536) under a map:
+ * their total, and (n >= 0) how many and which. */
+static const struct
 {
-  struct idrange r[8];
-  size_t n;
-  (void) state;
-  parse_ok ("0 200000 65536\n");
-  assert_int_equal (sub (0, r, 8, &n), 65535);
-  assert_int_equal (n, 1);
-  assert_int_equal (r[0].start, 1);
-  assert_int_equal (r[0].count, 65535);
-}
-
-/* The same pod with runAsUser 1500: two ranges around it. */
-static void
-pod_userns_user (void **state)
-{
-  struct idrange r[8];
-  size_t n;
-  (void) state;
-  parse_ok ("0 200000 65536\n");
-  assert_int_equal (sub (1500, r, 8, &n), 65534);
-  assert_int_equal (n, 2);
-  assert_int_equal (r[0].start, 1);
-  assert_int_equal (r[0].count, 1499);
-  assert_int_equal (r[1].start, 1501);
-  assert_int_equal (r[1].count, 64035);
-}
-
-static void
-several_lines_unsorted (void **state)
-{
-  struct idrange r[8];
-  size_t n;
-  (void) state;
+  const char *map;
+  uint64_t self, total;
+  int n;
+  struct idrange r[3];
+} subordinates[] = {
+  /* hostUsers: false: "0 200000 65536", root inside. */
+  { "0 200000 65536\n", 0, 65535, 1, { { 1, 65535 } } },
+  /* The same pod with runAsUser 1500: two ranges around it. */
+  { "0 200000 65536\n", 1500, 65534, 2, { { 1, 1499 }, { 1501, 64035 } } },
   /* Adjacent inside ranges merge; the gap stays. */
-  parse_ok ("70000 900000 1000\n0 500000 10\n10 600000 90\n");
-  assert_int_equal (sub (42, r, 8, &n), 99 - 1 + 1000);
-  assert_int_equal (n, 3);
-  assert_int_equal (r[0].start, 1);
-  assert_int_equal (r[0].count, 41);
-  assert_int_equal (r[1].start, 43);
-  assert_int_equal (r[1].count, 57);
-  assert_int_equal (r[2].start, 70000);
-  assert_int_equal (r[2].count, 1000);
-}
+  { "70000 900000 1000\n0 500000 10\n10 600000 90\n",
+    42,
+    99 - 1 + 1000,
+    3,
+    { { 1, 41 }, { 43, 57 }, { 70000, 1000 } } },
+  /* Tiny maps: only our own ID (single-ID mode); root only; two IDs, one to give. */
+  { "1500 1500 1\n", 1500, 0, 0, { { 0 } } },
+  { "0 1000 1\n", 0, 0, -1, { { 0 } } },
+  { "0 1000 2\n", 0, 1, 1, { { 1, 1 } } },
+  /* The full 32-bit map, outside a user namespace: the window, whole; our
+   * own UID inside it skipped (the block still has 65536); an
+   * OpenShift-style UID far above it. */
+  { "         0          0 4294967295\n", 1500, 65536, 1, { { 100000, 65536 } } },
+  { "         0          0 4294967295\n", 100010, 65536, 2, { { 100000, 10 }, { 100011, 65526 } } },
+  { "         0          0 4294967295\n", 1000680000, 65536, -1, { { 0 } } },
+};
 
 static void
-tiny_maps (void **state)
+subordinate_ranges (void **state)
 {
-  struct idrange r[8];
-  size_t n;
   (void) state;
-  /* Only our own ID: single-ID mode. */
-  parse_ok ("1500 1500 1\n");
-  assert_int_equal (sub (1500, r, 8, &n), 0);
-  assert_int_equal (n, 0);
-  /* Root only. */
-  parse_ok ("0 1000 1\n");
-  assert_int_equal (sub (0, r, 8, &n), 0);
-  /* Two IDs: one to give. */
-  parse_ok ("0 1000 2\n");
-  assert_int_equal (sub (0, r, 8, &n), 1);
-  assert_int_equal (r[0].start, 1);
-  assert_int_equal (r[0].count, 1);
+  for (size_t i = 0; i < ARRAY_SIZE (subordinates); i++)
+    {
+      struct idrange r[8];
+      size_t n;
+
+      parse_ok (subordinates[i].map);
+      if (sub (subordinates[i].self, r, 8, &n) != subordinates[i].total)
+        fail_msg ("case %zu: not %" PRIu64 " IDs", i, subordinates[i].total);
+      if (subordinates[i].n < 0)
+        continue;
+      assert_int_equal (n, subordinates[i].n);
+      for (size_t k = 0; k < n; k++)
+        if (r[k].start != subordinates[i].r[k].start || r[k].count != subordinates[i].r[k].count)
+          fail_msg ("case %zu: range %zu is %" PRIu64 "+%" PRIu64 ", want %" PRIu64 "+%" PRIu64, i,
+                    k, r[k].start, r[k].count, subordinates[i].r[k].start,
+                    subordinates[i].r[k].count);
+    }
 }
 
+/* Whether a map is the initial namespace's. */
 static void
-full_32bit_map (void **state)
+initial_map (void **state)
 {
-  struct idrange r[8];
-  size_t n;
   (void) state;
   parse_ok ("         0          0 4294967295\n");
   assert_true (idmap_is_initial (&map));
-  /* Outside a user namespace: the window, whole. */
-  assert_int_equal (sub (1500, r, 8, &n), 65536);
-  assert_int_equal (n, 1);
-  assert_int_equal (r[0].start, 100000);
-  assert_int_equal (r[0].count, 65536);
-  /* Our own UID inside the window: skipped, the block still has 65536. */
-  assert_int_equal (sub (100010, r, 8, &n), 65536);
-  assert_int_equal (n, 2);
-  assert_int_equal (r[0].count, 10);
-  assert_int_equal (r[1].start, 100011);
-  assert_int_equal (r[1].count, 65526);
-  /* OpenShift-style UID far above the window. */
-  assert_int_equal (sub (1000680000, r, 8, &n), 65536);
 }
 
 static void
@@ -217,21 +193,5 @@ read_missing_file (void **state)
   assert_int_equal (idmap_read ("/proc/self/uid_map", &map, &err), 0);
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (parses_kernel_padding),
-    cmocka_unit_test (rejects_bad_lines),
-    cmocka_unit_test (rejects_too_many_lines),
-    cmocka_unit_test (pod_userns_root),
-    cmocka_unit_test (pod_userns_user),
-    cmocka_unit_test (several_lines_unsorted),
-    cmocka_unit_test (tiny_maps),
-    cmocka_unit_test (full_32bit_map),
-    cmocka_unit_test (window_at_the_top),
-    cmocka_unit_test (max_ids_and_max_ranges),
-    cmocka_unit_test (read_missing_file),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN (parses_kernel_padding, rejects_bad_lines, rejects_too_many_lines, subordinate_ranges,
+           initial_map, window_at_the_top, max_ids_and_max_ranges, read_missing_file)

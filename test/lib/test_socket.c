@@ -15,27 +15,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-static char dir[64];
-static char path[128];
+#include "testdir.h"
+#include "testutil.h"
 
-static int
-setup (void **state)
+/* The socket under test, in the scratch directory. */
+static const char *
+sock (void)
 {
-  (void) state;
-  strcpy (dir, "/tmp/podsock-test-XXXXXX");
-  if (mkdtemp (dir) == NULL)
-    return -1;
-  snprintf (path, sizeof path, "%s/s.sock", dir);
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  (void) state;
-  unlink (path);
-  rmdir (dir);
-  return 0;
+  return path_in (testdir, "s.sock");
 }
 
 static void
@@ -46,14 +33,14 @@ bind_creates_socket_with_mode (void **state)
   int fd, c;
   (void) state;
 
-  fd = socket_bind_listen (path, 0660, (gid_t) -1, 16, &err);
+  fd = socket_bind_listen (sock (), 0660, (gid_t) -1, 16, &err);
   assert_true (fd >= 0);
-  assert_int_equal (stat (path, &st), 0);
+  assert_int_equal (stat (sock (), &st), 0);
   assert_true (S_ISSOCK (st.st_mode));
   assert_int_equal (st.st_mode & 0777, 0660);
   assert_true (fcntl (fd, F_GETFD) & FD_CLOEXEC);
   /* A client connects before anyone accepts: it waits in the backlog. */
-  c = socket_connect_unix (path, &err);
+  c = socket_connect_unix (sock (), &err);
   assert_true (c >= 0);
   close (c);
   close (fd);
@@ -66,13 +53,13 @@ stale_socket_is_replaced (void **state)
   int fd;
   (void) state;
 
-  fd = socket_bind_listen (path, 0600, (gid_t) -1, 1, &err);
+  fd = socket_bind_listen (sock (), 0600, (gid_t) -1, 1, &err);
   assert_true (fd >= 0);
   close (fd); /* the file stays, nobody listens: stale */
-  assert_int_equal (socket_is_stale (path, &err), 1);
-  fd = socket_bind_listen (path, 0600, (gid_t) -1, 1, &err);
+  assert_int_equal (socket_is_stale (sock (), &err), 1);
+  fd = socket_bind_listen (sock (), 0600, (gid_t) -1, 1, &err);
   assert_true (fd >= 0);
-  assert_int_equal (socket_is_stale (path, &err), 0);
+  assert_int_equal (socket_is_stale (sock (), &err), 0);
   close (fd);
 }
 
@@ -83,9 +70,9 @@ live_socket_is_refused (void **state)
   int fd, fd2;
   (void) state;
 
-  fd = socket_bind_listen (path, 0600, (gid_t) -1, 1, &err);
+  fd = socket_bind_listen (sock (), 0600, (gid_t) -1, 1, &err);
   assert_true (fd >= 0);
-  fd2 = socket_bind_listen (path, 0600, (gid_t) -1, 1, &err);
+  fd2 = socket_bind_listen (sock (), 0600, (gid_t) -1, 1, &err);
   assert_int_equal (fd2, -1);
   assert_non_null (strstr (err->msg, "in use"));
   podsock_error_free (&err);
@@ -99,12 +86,12 @@ regular_file_is_refused (void **state)
   int fd;
   (void) state;
 
-  fd = open (path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+  fd = open (sock (), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
   close (fd);
-  assert_int_equal (socket_bind_listen (path, 0600, (gid_t) -1, 1, &err), -1);
+  assert_int_equal (socket_bind_listen (sock (), 0600, (gid_t) -1, 1, &err), -1);
   assert_non_null (strstr (err->msg, "is not a socket"));
   podsock_error_free (&err);
-  assert_int_equal (socket_is_stale (path, &err), -1);
+  assert_int_equal (socket_is_stale (sock (), &err), -1);
   podsock_error_free (&err);
 }
 
@@ -131,22 +118,12 @@ missing_socket_is_not_stale (void **state)
 {
   podsock_error_t err = NULL;
   (void) state;
-  assert_int_equal (socket_is_stale (path, &err), 0);
-  assert_int_equal (socket_connect_unix (path, &err), -1);
+  assert_int_equal (socket_is_stale (sock (), &err), 0);
+  assert_int_equal (socket_connect_unix (sock (), &err), -1);
   assert_int_equal (err->status, ENOENT);
   podsock_error_free (&err);
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (bind_creates_socket_with_mode, setup, teardown),
-    cmocka_unit_test_setup_teardown (stale_socket_is_replaced, setup, teardown),
-    cmocka_unit_test_setup_teardown (live_socket_is_refused, setup, teardown),
-    cmocka_unit_test_setup_teardown (regular_file_is_refused, setup, teardown),
-    cmocka_unit_test_setup_teardown (too_long_path_is_refused, setup, teardown),
-    cmocka_unit_test_setup_teardown (missing_socket_is_not_stale, setup, teardown),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, bind_creates_socket_with_mode,
+                    stale_socket_is_replaced, live_socket_is_refused, regular_file_is_refused,
+                    too_long_path_is_refused, missing_socket_is_not_stale)

@@ -16,39 +16,27 @@
 
 #include <cmocka.h>
 
+#include "testdir.h"
+#include "testutil.h"
+
 static const char full[]
     = "{\"state\":\"restarting\",\"engine_pid\":42,\"restarts\":3,"
       "\"backoff_until_ms\":1700000004000,\"updated_ms\":1700000000123,\"driver\":\"overlay\","
       "\"disk_used_bytes\":123456789012,\"disk_limit_bytes\":21474836480,"
       "\"last_prune_ms\":1699999990000,\"reason\":\"\"}\n";
 
-static char dir[64];
-
-static int
-make_dir (void **state)
+/* status_read of the scratch file name, written with text first unless
+ * text is NULL: fails; returns the error. */
+static podsock_error_t
+read_error (const char *name, const char *text)
 {
-  (void) state;
-  strcpy (dir, "/tmp/probe-status.XXXXXX");
-  assert_non_null (mkdtemp (dir));
-  return 0;
-}
+  podsock_error_t err = NULL;
+  struct podsock_status st;
 
-static int
-remove_dir (void **state)
-{
-  char cmd[128];
-  (void) state;
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system (cmd) == 0 ? 0 : -1;
-}
-
-static void
-write_text (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "w");
-  assert_non_null (f);
-  fputs (text, f);
-  fclose (f);
+  if (text)
+    testdir_put (name, text);
+  assert_int_equal (status_read (path_in (testdir, name), &st, &err), -1);
+  return err;
 }
 
 /* Parses text, expecting an error that names want. */
@@ -122,17 +110,20 @@ missing_keys_are_zero_unknown_keys_ignored (void **state)
   assert_string_equal (st.driver, "");
 }
 
+/* Exactly the first len bytes count: the fuzz target passes unterminated
+ * input, and a NUL inside them is not blank. */
 static void
-no_nul_needed (void **state)
+len_bytes_count (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
   struct podsock_status st;
-  const char text[] = "{\"state\":\"failed\"}XXXX";
+  const char unterminated[] = "{\"state\":\"failed\"}XXXX";
+  const char nul_inside[] = "{\"state\":\"running\"}\0";
   (void) state;
 
-  /* Only the first len bytes count: the fuzz target passes unterminated input. */
-  assert_int_equal (status_parse (text, strlen (text) - 4, &st, &err), 0);
+  assert_int_equal (status_parse (unterminated, strlen (unterminated) - 4, &st, &err), 0);
   assert_int_equal (st.state, PODSOCK_STATE_FAILED);
+  assert_int_equal (status_parse (nul_inside, sizeof nul_inside, &st, &err), -1);
 }
 
 static void
@@ -165,17 +156,6 @@ not_a_status_file (void **state)
 }
 
 static void
-nul_inside_is_not_blank (void **state)
-{
-  cleanup_error podsock_error_t err = NULL;
-  struct podsock_status st;
-  const char text[] = "{\"state\":\"running\"}\0";
-  (void) state;
-
-  assert_int_equal (status_parse (text, sizeof text, &st, &err), -1);
-}
-
-static void
 long_strings_are_cut (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
@@ -195,28 +175,18 @@ long_strings_are_cut (void **state)
 static void
 read_missing_file_says_enoent (void **state)
 {
-  cleanup_error podsock_error_t err = NULL;
-  struct podsock_status st;
-  char path[128];
+  cleanup_error podsock_error_t err = read_error ("none.json", NULL);
   (void) state;
-
-  snprintf (path, sizeof path, "%s/none.json", dir);
-  assert_int_equal (status_read (path, &st, &err), -1);
   assert_int_equal (err->status, ENOENT);
 }
 
 static void
 read_bad_file_names_the_file (void **state)
 {
-  cleanup_error podsock_error_t err = NULL;
-  struct podsock_status st;
-  char path[128];
+  cleanup_error podsock_error_t err
+      = read_error ("bad.json", "{\"state\":\"running\",\"restarts\":-4}");
   (void) state;
-
-  snprintf (path, sizeof path, "%s/bad.json", dir);
-  write_text (path, "{\"state\":\"running\",\"restarts\":-4}");
-  assert_int_equal (status_read (path, &st, &err), -1);
-  assert_non_null (strstr (err->msg, path));
+  assert_non_null (strstr (err->msg, path_in (testdir, "bad.json")));
   assert_non_null (strstr (err->msg, "'restarts'"));
 }
 
@@ -225,16 +195,12 @@ read_refuses_a_huge_file (void **state)
 {
   cleanup_error podsock_error_t err = NULL;
   cleanup_free char *big = malloc (STATUS_FILE_MAX + 100);
-  struct podsock_status st;
-  char path[128];
   (void) state;
 
-  snprintf (path, sizeof path, "%s/huge.json", dir);
   memset (big, ' ', STATUS_FILE_MAX + 99);
   big[0] = '{';
   strcpy (big + STATUS_FILE_MAX + 50, "\"state\":\"running\"}");
-  write_text (path, big);
-  assert_int_equal (status_read (path, &st, &err), -1);
+  err = read_error ("huge.json", big);
   assert_non_null (strstr (err->msg, "larger than"));
 }
 
@@ -251,13 +217,12 @@ write_then_read_round_trips (void **state)
                                .disk_limit_bytes = 1,
                                .last_prune_ms = 1700000000000LL };
   struct podsock_status out;
-  char path[128];
+  const char *path = path_in (testdir, "status.json");
   struct stat sb;
   (void) state;
 
   strcpy (in.driver, "fuse-overlayfs");
   strcpy (in.reason, "podman exited 125: \"quoted\"\nsecond line \\ é");
-  snprintf (path, sizeof path, "%s/status.json", dir);
   assert_int_equal (status_write (path, &in, &err), 0);
   assert_int_equal (status_read (path, &out, &err), 0);
   assert_int_equal (out.state, in.state);
@@ -322,26 +287,10 @@ now_is_epoch_ms (void **state)
   assert_true (now < 4102444800000LL);
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (reads_every_field),
-    cmocka_unit_test (every_state_name),
-    cmocka_unit_test (missing_keys_are_zero_unknown_keys_ignored),
-    cmocka_unit_test (no_nul_needed),
-    cmocka_unit_test (wrong_types_name_the_key),
-    cmocka_unit_test (not_a_status_file),
-    cmocka_unit_test (nul_inside_is_not_blank),
-    cmocka_unit_test (long_strings_are_cut),
-    cmocka_unit_test (read_missing_file_says_enoent),
-    cmocka_unit_test (read_bad_file_names_the_file),
-    cmocka_unit_test (read_refuses_a_huge_file),
-    cmocka_unit_test (write_then_read_round_trips),
-    cmocka_unit_test (write_fills_no_terminator_safely),
-    cmocka_unit_test (write_error_names_the_file),
-    cmocka_unit_test (path_from_flag_env_default),
-    cmocka_unit_test (now_is_epoch_ms),
-  };
-  return cmocka_run_group_tests (tests, make_dir, remove_dir);
-}
+TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, reads_every_field, every_state_name,
+                    missing_keys_are_zero_unknown_keys_ignored, len_bytes_count,
+                    wrong_types_name_the_key, not_a_status_file, long_strings_are_cut,
+                    read_missing_file_says_enoent, read_bad_file_names_the_file,
+                    read_refuses_a_huge_file, write_then_read_round_trips,
+                    write_fills_no_terminator_safely, write_error_names_the_file,
+                    path_from_flag_env_default, now_is_epoch_ms)

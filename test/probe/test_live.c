@@ -6,6 +6,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,187 +14,110 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #define NOW 1700000000000LL
 
 static void
-expect (const struct live_facts *f, int want_rc, const char *want_note)
+expect (size_t i, const struct live_facts *f, int want_rc, const char *want_note)
 {
   char *note = NULL;
   int rc = live_judge (f, &note);
 
   if (rc != want_rc)
-    fail_msg ("live_judge gave %d, expected %d (%s)", rc, want_rc, note ? note : "no note");
+    fail_msg ("case %zu: live_judge gave %d, expected %d (%s)", i, rc, want_rc,
+              note ? note : "no note");
   if (want_note == NULL && note != NULL)
-    fail_msg ("unexpected note: %s", note);
+    fail_msg ("case %zu: unexpected note: %s", i, note);
   if (want_note && (note == NULL || strstr (note, want_note) == NULL))
-    fail_msg ("note '%s' does not say '%s'", note ? note : "(none)", want_note);
+    fail_msg ("case %zu: note '%s' does not say '%s'", i, note ? note : "(none)", want_note);
   free (note);
 }
 
-static struct podsock_status
-status_of (enum podsock_state state, int64_t updated_ms, int64_t backoff_until_ms)
+/* The sidecar's word in a case: a status file as it writes it, or none. */
+#define STATUS(st, updated, backoff, ...)                                                          \
+  true,                                                                                            \
+      { .state = st,                                                                               \
+        .engine_pid = 7,                                                                           \
+        .restarts = 2,                                                                             \
+        .updated_ms = updated,                                                                     \
+        .backoff_until_ms = backoff,                                                               \
+        __VA_ARGS__ },                                                                             \
+      NULL
+#define NO_STATUS(why) false, { 0 }, why
+
+/* Every judgement: the facts at NOW, the verdict and what its note says. */
+static const struct
 {
-  struct podsock_status s = { .state = state,
-                              .engine_pid = 7,
-                              .restarts = 2,
-                              .updated_ms = updated_ms,
-                              .backoff_until_ms = backoff_until_ms };
-  return s;
-}
+  int ping;
+  const char *ping_error;
+  bool has_status;
+  struct podsock_status status;
+  const char *status_error;
+  int want_rc;
+  const char *want_note;
+} cases[] = {
+  /* An answering engine is alive without a word, whatever the sidecar says. */
+  { PING_OK, NULL, NO_STATUS (NULL), 0, NULL },
+  { PING_OK, NULL, STATUS (PODSOCK_STATE_FAILED, NOW, 0), 0, NULL },
+  /* An error answer is no answer (the sidecar's gateway answers 503 itself
+   * when podman is gone). */
+  { PING_BAD_ANSWER, "/_ping answered HTTP 503: podsock gateway: no engine",
+    NO_STATUS ("no status file at /x"), 1,
+    "not alive: /_ping answered HTTP 503: podsock gateway: no engine; no status" },
+  { PING_BAD_ANSWER, "/_ping answered HTTP 503: podsock gateway: no engine",
+    STATUS (PODSOCK_STATE_RUNNING, NOW - 5000, 0), 1,
+    "(the sidecar reports the engine running, pid 7)" },
+  { PING_BAD_ANSWER, "/_ping answered HTTP 503: podsock gateway: no engine",
+    STATUS (PODSOCK_STATE_RESTARTING, NOW, NOW + 1000), 0,
+    "alive: the sidecar is restarting the engine" },
+  { PING_TIMEOUT, "no answer within 1000 ms",
+    NO_STATUS ("no status file at /run/podsock/status.json"), 1,
+    "not alive: no answer within 1000 ms; no status file at" },
+  /* Hung, or refused, while running. */
+  { PING_TIMEOUT, "no answer", STATUS (PODSOCK_STATE_RUNNING, NOW - 5000, 0), 1,
+    "engine does not answer (hung?)" },
+  { PING_TIMEOUT, "no answer", STATUS (PODSOCK_STATE_RUNNING, NOW - 5000, 0), 1, "pid 7" },
+  { PING_NO_ANSWER, "nothing listens", STATUS (PODSOCK_STATE_RUNNING, NOW - 5000, 0), 1,
+    "not alive: nothing listens (the sidecar reports the engine running" },
+  /* Restarting: within the backoff; past it with 10 s of the allowance left
+   * (the backoff ended 20 s ago, podman is starting); for too long. */
+  { PING_TIMEOUT, "no answer", STATUS (PODSOCK_STATE_RESTARTING, NOW - 1000, NOW + 4000), 0,
+    "alive: the sidecar is restarting the engine (restarts: 2; 34 s left" },
+  { PING_NO_ANSWER, "refused", STATUS (PODSOCK_STATE_RESTARTING, NOW - 60000, NOW - 20000), 0,
+    "10 s left" },
+  { PING_TIMEOUT, "no answer",
+    STATUS (PODSOCK_STATE_RESTARTING, NOW - 90000, NOW - LIVE_START_ALLOWANCE_MS - 1), 1,
+    "not alive: the engine has been restarting for 90 s, past the backoff and the 30 s start "
+    "allowance" },
+  /* Starting: the allowance is a half-open interval, at exactly 30 s it is over. */
+  { PING_TIMEOUT, "no answer", STATUS (PODSOCK_STATE_STARTING, NOW - 29000, 0), 0,
+    "alive: the sidecar is starting the engine" },
+  { PING_TIMEOUT, "no answer", STATUS (PODSOCK_STATE_STARTING, NOW - LIVE_START_ALLOWANCE_MS, 0), 1,
+    "has been starting for 30 s" },
+  /* Stopping, and failed with and without a reason. */
+  { PING_NO_ANSWER, "closed", STATUS (PODSOCK_STATE_STOPPING, NOW, 0), 1,
+    "the sidecar is stopping the engine" },
+  { PING_NO_ANSWER, "closed", STATUS (PODSOCK_STATE_FAILED, NOW, 0), 1,
+    "failed (no reason given)" },
+  { PING_NO_ANSWER, "closed",
+    STATUS (PODSOCK_STATE_FAILED, NOW, 0, .reason = "podman exited 125 five times"), 1,
+    "failed (podman exited 125 five times)" },
+};
 
 static void
-answering_engine_is_alive_without_a_word (void **state)
+every_case_judged (void **state)
 {
-  struct live_facts f = { .ping = PING_OK, .now_ms = NOW };
   (void) state;
-  expect (&f, 0, NULL);
+  for (size_t i = 0; i < ARRAY_SIZE (cases); i++)
+    {
+      struct live_facts f = { .ping = cases[i].ping,
+                              .ping_error = cases[i].ping_error,
+                              .status = cases[i].has_status ? &cases[i].status : NULL,
+                              .status_error = cases[i].status_error,
+                              .now_ms = NOW };
+      expect (i, &f, cases[i].want_rc, cases[i].want_note);
+    }
 }
 
-static void
-an_error_answer_is_no_answer (void **state)
-{
-  /* The sidecar's gateway answers 503 itself when podman is gone. */
-  struct podsock_status s = status_of (PODSOCK_STATE_RUNNING, NOW - 5000, 0);
-  struct live_facts f = { .ping = PING_BAD_ANSWER,
-                          .ping_error = "/_ping answered HTTP 503: podsock gateway: no engine",
-                          .status_error = "no status file at /x",
-                          .now_ms = NOW };
-  (void) state;
-
-  expect (&f, 1, "not alive: /_ping answered HTTP 503: podsock gateway: no engine; no status");
-  f.status = &s;
-  expect (&f, 1, "(the sidecar reports the engine running, pid 7)");
-  s = status_of (PODSOCK_STATE_RESTARTING, NOW, NOW + 1000);
-  expect (&f, 0, "alive: the sidecar is restarting the engine");
-}
-
-static void
-no_answer_and_no_status_file (void **state)
-{
-  struct live_facts f = { .ping = PING_TIMEOUT,
-                          .ping_error = "no answer within 1000 ms",
-                          .status_error = "no status file at /run/podsock/status.json",
-                          .now_ms = NOW };
-  (void) state;
-  expect (&f, 1, "not alive: no answer within 1000 ms; no status file at");
-}
-
-static void
-hung_while_running (void **state)
-{
-  struct podsock_status s = status_of (PODSOCK_STATE_RUNNING, NOW - 5000, 0);
-  struct live_facts f
-      = { .ping = PING_TIMEOUT, .ping_error = "no answer", .status = &s, .now_ms = NOW };
-  (void) state;
-  expect (&f, 1, "engine does not answer (hung?)");
-  expect (&f, 1, "pid 7");
-}
-
-static void
-refused_while_running (void **state)
-{
-  struct podsock_status s = status_of (PODSOCK_STATE_RUNNING, NOW - 5000, 0);
-  struct live_facts f
-      = { .ping = PING_NO_ANSWER, .ping_error = "nothing listens", .status = &s, .now_ms = NOW };
-  (void) state;
-  expect (&f, 1, "not alive: nothing listens (the sidecar reports the engine running");
-}
-
-static void
-restarting_within_backoff (void **state)
-{
-  struct podsock_status s = status_of (PODSOCK_STATE_RESTARTING, NOW - 1000, NOW + 4000);
-  struct live_facts f
-      = { .ping = PING_TIMEOUT, .ping_error = "no answer", .status = &s, .now_ms = NOW };
-  (void) state;
-  expect (&f, 0, "alive: the sidecar is restarting the engine (restarts: 2; 34 s left");
-}
-
-static void
-restarting_past_backoff_within_allowance (void **state)
-{
-  /* The backoff ended 20 s ago: podman is starting, 10 s of allowance left. */
-  struct podsock_status s = status_of (PODSOCK_STATE_RESTARTING, NOW - 60000, NOW - 20000);
-  struct live_facts f
-      = { .ping = PING_NO_ANSWER, .ping_error = "refused", .status = &s, .now_ms = NOW };
-  (void) state;
-  expect (&f, 0, "10 s left");
-}
-
-static void
-restarting_too_long (void **state)
-{
-  struct podsock_status s
-      = status_of (PODSOCK_STATE_RESTARTING, NOW - 90000, NOW - LIVE_START_ALLOWANCE_MS - 1);
-  struct live_facts f
-      = { .ping = PING_TIMEOUT, .ping_error = "no answer", .status = &s, .now_ms = NOW };
-  (void) state;
-  expect (&f, 1,
-          "not alive: the engine has been restarting for 90 s, past the backoff and "
-          "the 30 s start allowance");
-}
-
-static void
-starting_within_allowance (void **state)
-{
-  struct podsock_status s = status_of (PODSOCK_STATE_STARTING, NOW - 29000, 0);
-  struct live_facts f
-      = { .ping = PING_TIMEOUT, .ping_error = "no answer", .status = &s, .now_ms = NOW };
-  (void) state;
-  expect (&f, 0, "alive: the sidecar is starting the engine");
-}
-
-static void
-starting_past_allowance (void **state)
-{
-  struct podsock_status s = status_of (PODSOCK_STATE_STARTING, NOW - LIVE_START_ALLOWANCE_MS, 0);
-  struct live_facts f
-      = { .ping = PING_TIMEOUT, .ping_error = "no answer", .status = &s, .now_ms = NOW };
-  (void) state;
-  /* The allowance is a half-open interval: at exactly 30 s it is over. */
-  expect (&f, 1, "has been starting for 30 s");
-}
-
-static void
-stopping_and_failed (void **state)
-{
-  struct podsock_status s = status_of (PODSOCK_STATE_STOPPING, NOW, 0);
-  struct live_facts f
-      = { .ping = PING_NO_ANSWER, .ping_error = "closed", .status = &s, .now_ms = NOW };
-  (void) state;
-
-  expect (&f, 1, "the sidecar is stopping the engine");
-  s = status_of (PODSOCK_STATE_FAILED, NOW, 0);
-  expect (&f, 1, "failed (no reason given)");
-  strcpy (s.reason, "podman exited 125 five times");
-  expect (&f, 1, "failed (podman exited 125 five times)");
-}
-
-static void
-answer_wins_over_status (void **state)
-{
-  struct podsock_status s = status_of (PODSOCK_STATE_FAILED, NOW, 0);
-  struct live_facts f = { .ping = PING_OK, .status = &s, .now_ms = NOW };
-  (void) state;
-  expect (&f, 0, NULL);
-}
-
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (answering_engine_is_alive_without_a_word),
-    cmocka_unit_test (an_error_answer_is_no_answer),
-    cmocka_unit_test (no_answer_and_no_status_file),
-    cmocka_unit_test (hung_while_running),
-    cmocka_unit_test (refused_while_running),
-    cmocka_unit_test (restarting_within_backoff),
-    cmocka_unit_test (restarting_past_backoff_within_allowance),
-    cmocka_unit_test (restarting_too_long),
-    cmocka_unit_test (starting_within_allowance),
-    cmocka_unit_test (starting_past_allowance),
-    cmocka_unit_test (stopping_and_failed),
-    cmocka_unit_test (answer_wins_over_status),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN (every_case_judged)

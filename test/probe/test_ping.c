@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 static const char ping_ok[] = "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n"
                               "Content-Type: text/plain; charset=utf-8\r\n\r\nOK";
 
@@ -40,20 +42,46 @@ assert_error (const char *text, size_t len, int eof, const char *want)
   assert_null (a.body);
 }
 
-static void
-a_ping_answer (void **state)
+/* Whole answers, read at once: what they hold, and the judgement of those
+ * judged ("": a good ping; else what the refusal says). */
+static const struct
 {
-  cleanup_error podsock_error_t err = NULL;
-  struct ping_answer a;
-  (void) state;
+  const char *text;
+  long status;
+  size_t body_len;
+  const char *body, *judged;
+} answers[] = {
+  { ping_ok, 200, 2, "OK", "" },
+  { chunked, 200, 10, "{\"a\":1234}", NULL },
+  { "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 17\r\n\r\n{\"cause\":\"boom\"}\n", 500,
+    17, "{\"cause\":\"boom\"}\n", "HTTP 500" },
+  { "HTTP/1.1 204 No Content\r\n\r\n", 204, 0, "", NULL },
+};
 
-  assert_int_equal (parse (ping_ok, strlen (ping_ok), 0, PING_MAX_BODY, &a, &err), 1);
-  assert_int_equal (a.status, 200);
-  assert_int_equal (a.body_len, 2);
-  assert_string_equal (a.body, "OK");
-  assert_int_equal (a.truncated, 0);
-  assert_int_equal (ping_judge (a.status, a.body, a.body_len, a.truncated, &err), 0);
-  ping_answer_release (&a);
+static void
+whole_answers (void **state)
+{
+  (void) state;
+  for (size_t i = 0; i < ARRAY_SIZE (answers); i++)
+    {
+      cleanup_error podsock_error_t err = NULL;
+      struct ping_answer a;
+      const char *text = answers[i].text;
+
+      assert_int_equal (parse (text, strlen (text), 0, PING_MAX_BODY, &a, &err), 1);
+      assert_int_equal (a.status, answers[i].status);
+      assert_int_equal (a.body_len, answers[i].body_len);
+      assert_string_equal (a.body, answers[i].body);
+      assert_int_equal (a.truncated, 0);
+      if (answers[i].judged && *answers[i].judged == '\0')
+        assert_int_equal (ping_judge (a.status, a.body, a.body_len, a.truncated, &err), 0);
+      else if (answers[i].judged)
+        {
+          assert_int_equal (ping_judge (a.status, a.body, a.body_len, a.truncated, &err), -1);
+          assert_non_null (strstr (err->msg, answers[i].judged));
+        }
+      ping_answer_release (&a);
+    }
 }
 
 /* Every prefix of a good answer asks for more; the whole answers. */
@@ -85,19 +113,6 @@ every_prefix_asks_for_more (void **state)
   (void) state;
   assert_needs_more_until_complete (ping_ok, "OK");
   assert_needs_more_until_complete (chunked, "{\"a\":1234}");
-}
-
-static void
-chunked_is_decoded (void **state)
-{
-  cleanup_error podsock_error_t err = NULL;
-  struct ping_answer a;
-  (void) state;
-
-  assert_int_equal (parse (chunked, strlen (chunked), 0, PING_MAX_BODY, &a, &err), 1);
-  assert_int_equal (a.body_len, 10);
-  assert_string_equal (a.body, "{\"a\":1234}");
-  ping_answer_release (&a);
 }
 
 static void
@@ -135,38 +150,6 @@ too_large_bodies_are_not_read (void **state)
   assert_int_equal (parse (chunks, strlen (chunks), 0, 5, &a, &err), 1);
   assert_int_equal (a.truncated, 1);
   assert_null (a.body);
-}
-
-static void
-error_answers_keep_status_and_body (void **state)
-{
-  cleanup_error podsock_error_t err = NULL;
-  const char *text = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 17\r\n\r\n"
-                     "{\"cause\":\"boom\"}\n";
-  struct ping_answer a;
-  (void) state;
-
-  assert_int_equal (parse (text, strlen (text), 0, PING_MAX_BODY, &a, &err), 1);
-  assert_int_equal (a.status, 500);
-  assert_int_equal (a.body_len, 17);
-  assert_int_equal (ping_judge (a.status, a.body, a.body_len, a.truncated, &err), -1);
-  assert_non_null (strstr (err->msg, "HTTP 500"));
-  ping_answer_release (&a);
-}
-
-static void
-no_content (void **state)
-{
-  cleanup_error podsock_error_t err = NULL;
-  const char *text = "HTTP/1.1 204 No Content\r\n\r\n";
-  struct ping_answer a;
-  (void) state;
-
-  assert_int_equal (parse (text, strlen (text), 0, PING_MAX_BODY, &a, &err), 1);
-  assert_int_equal (a.status, 204);
-  assert_int_equal (a.body_len, 0);
-  assert_string_equal (a.body, "");
-  ping_answer_release (&a);
 }
 
 static void
@@ -251,23 +234,6 @@ judge (void **state)
   assert_non_null (strstr (err->msg, "larger than"));
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (a_ping_answer),
-    cmocka_unit_test (every_prefix_asks_for_more),
-    cmocka_unit_test (chunked_is_decoded),
-    cmocka_unit_test (body_until_close),
-    cmocka_unit_test (too_large_bodies_are_not_read),
-    cmocka_unit_test (error_answers_keep_status_and_body),
-    cmocka_unit_test (no_content),
-    cmocka_unit_test (not_http_is_said_at_once),
-    cmocka_unit_test (a_prefix_of_http_waits),
-    cmocka_unit_test (closed_connections),
-    cmocka_unit_test (malformed_heads),
-    cmocka_unit_test (interim_answers_are_refused),
-    cmocka_unit_test (judge),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN (whole_answers, every_prefix_asks_for_more, body_until_close,
+           too_large_bodies_are_not_read, not_http_is_said_at_once, a_prefix_of_http_waits,
+           closed_connections, malformed_heads, interim_answers_are_refused, judge)

@@ -19,10 +19,30 @@ pod() {
 	timeout --kill-after=10 "$bound" "${PODSIM[@]}" --copy-in "$BENCH_BUSYBOX:busybox.tar" "$@"
 }
 
+# shellcheck disable=SC2016 # shell text that runs in the pod
+# wait_for FILE TENTHS: waits until FILE exists, TENTHS tenths of a second at
+# most: how the jobs and the pod hooks hand work to each other through files
+# in /builds/demo.
+WAIT_FOR='wait_for() { w=0; while [ ! -e "$1" ] && [ $w -lt "$2" ]; do sleep 0.1; w=$((w+1)); done; }'
+
+# job NAME: writes the job script $WORK/NAME from stdin, after what every
+# job starts with: wait_for, ask (ask NAME DONE: NAME.request for the pod
+# hook, then up to 30 s for its DONE file), and the busybox image as t/bb.
+job() {
+	{
+		# shellcheck disable=SC2016 # expands in the job
+		printf '%s\n' "$WAIT_FOR" 'ask() { touch "$1.request"; wait_for "$2" 300; }' \
+			'docker import busybox.tar t/bb >/dev/null || exit 3'
+		cat
+	} >"$WORK/$1"
+}
+
 # Pod-level sampler (root, sees the pod's processes): for a marker file
 # /builds/demo/sample.NAME it writes /builds/demo/NAME.json with RSS and fd
 # counts of the sidecar's processes and of podman, and the zombies.
-SAMPLER='sample() {
+# shellcheck disable=SC2016
+SAMPLER=$WAIT_FOR'
+sample() {
 	sr=0 sf=0 pr=0 pf=0 z=0 zl=""
 	for p in /proc/[0-9]*; do
 		c=$(cat $p/comm 2>/dev/null) || continue
@@ -38,14 +58,13 @@ SAMPLER='sample() {
 	printf "{\"sidecar_rss_kib\":%s,\"sidecar_fds\":%s,\"podman_rss_kib\":%s,\"podman_fds\":%s,\"zombies\":%s,\"zombie_names\":\"%s\"}\n" $sr $sf $pr $pf $z "$zl"
 }
 for n in start end; do
-	w=0; while [ ! -e /builds/demo/sample.$n ] && [ $w -lt 40000 ]; do sleep 0.1; w=$((w+1)); done
+	wait_for /builds/demo/sample.$n 40000
 	sleep 1; sample >/builds/demo/$n.tmp; mv /builds/demo/$n.tmp /builds/demo/$n.json
 done'
 
 case_many_runs() {
-	cat >"$WORK/many.sh" <<'JOB'
+	job many.sh <<'JOB'
 set -u
-docker import busybox.tar t/bb >/dev/null || exit 3
 for i in 1 2 3 4 5; do docker run --rm --network host t/bb true; done
 touch sample.start; while [ ! -e start.json ]; do sleep 0.1; done
 n=0 f=0
@@ -58,6 +77,7 @@ touch sample.end; while [ ! -e end.json ]; do sleep 0.1; done
 echo "{\"runs\":$n,\"failed\":$f,\"containers_left\":$left,\"start\":$(cat start.json),\"end\":$(cat end.json)}"
 JOB
 	local out
+	# shellcheck disable=SC2154 # runs: set by test/reliability/run
 	out=$(pod $((runs * 6 + 120)) --pod-hook "$SAMPLER" --copy-in "$WORK/many.sh:many.sh" \
 		--job-env "RUNS=$runs" -- sh many.sh 2>"$WORK/many.log") || true
 	python3 - "$out" "$runs" >"$WORK/many.verdict" <<'PY' || true
@@ -86,8 +106,7 @@ PY
 }
 
 case_kill9_under_load() {
-	cat >"$WORK/loop.sh" <<'JOB'
-docker import busybox.tar t/bb >/dev/null || exit 3
+	job loop.sh <<'JOB'
 n=0 failed=0 refused=0
 while [ "$n" -lt 40 ]; do
 	n=$((n + 1))
@@ -100,7 +119,7 @@ back=no; docker run --rm --network host t/bb true && back=yes
 echo "runs=$n failed=$failed refused=$refused back=$back"
 JOB
 	local hook='sleep 4; pkill -KILL -f "^podman system service"; sleep 6; pkill -KILL -f "^podman system service"'
-	local out log restarts
+	local out restarts
 	out=$(pod 400 --log "$BENCH_OUT/reliability-kill9-sidecar.log" --pod-hook "$hook" --copy-in "$WORK/loop.sh:loop.sh" -- sh loop.sh 2>/dev/null) || true
 	restarts=$(grep -c 'restarted podman' "$BENCH_OUT/reliability-kill9-sidecar.log" || true)
 	local failed=${out#*failed=}; failed=${failed%% *}
@@ -112,23 +131,21 @@ JOB
 }
 
 case_sigstop() {
-	cat >"$WORK/stop.sh" <<'JOB'
-docker import busybox.tar t/bb >/dev/null || exit 3
-touch stop.request
-w=0; while [ ! -e stopped ] && [ $w -lt 300 ]; do sleep 0.1; w=$((w+1)); done
+	job stop.sh <<'JOB'
+ask stop stopped
 podsock-probe ready --timeout 2000 >ready.out 2>&1; r=$?
 podsock-probe live --timeout 2000 >live.out 2>&1; l=$?
-touch cont.request
-w=0; while [ ! -e continued ] && [ $w -lt 300 ]; do sleep 0.1; w=$((w+1)); done
+ask cont continued
 sleep 2
 podsock-probe ready --timeout 5000 >/dev/null 2>&1; r2=$?
 echo "ready=$r live=$l ready_after_cont=$r2"
 echo "ready says: $(tr '\n' ' ' <ready.out)"
 echo "live says: $(tr '\n' ' ' <live.out)"
 JOB
-	local hook='w=0; while [ ! -e /builds/demo/stop.request ] && [ $w -lt 600 ]; do sleep 0.1; w=$((w+1)); done
+	local hook=$WAIT_FOR'
+wait_for /builds/demo/stop.request 600
 pkill -STOP -f "^podman system service"; touch /builds/demo/stopped
-w=0; while [ ! -e /builds/demo/cont.request ] && [ $w -lt 600 ]; do sleep 0.1; w=$((w+1)); done
+wait_for /builds/demo/cont.request 600
 pkill -CONT -f "^podman system service"; touch /builds/demo/continued'
 	local out
 	out=$(pod 300 --log "$BENCH_OUT/reliability-stop-sidecar.log" --pod-hook "$hook" --copy-in "$WORK/stop.sh:stop.sh" -- sh stop.sh 2>/dev/null) || true
@@ -140,10 +157,8 @@ pkill -CONT -f "^podman system service"; touch /builds/demo/continued'
 }
 
 case_socket_dir_removed() {
-	cat >"$WORK/rmsock.sh" <<'JOB'
-docker import busybox.tar t/bb >/dev/null || exit 3
-touch rm.request
-w=0; while [ ! -e removed ] && [ $w -lt 300 ]; do sleep 0.1; w=$((w+1)); done
+	job rmsock.sh <<'JOB'
+ask rm removed
 podsock-probe ready --timeout 2000 >ready.out 2>&1; r=$?
 docker run --rm --network host t/bb true >run.out 2>&1; d=$?
 sleep 3
@@ -154,7 +169,8 @@ echo "docker says: $(tr '\n' ' ' <run.out)"
 echo "socket dir 3 s later: $(tr '\n' ' ' <ls.out)"
 JOB
 	# /sockets is an emptyDir mount: its contents go, the mount point stays.
-	local hook='w=0; while [ ! -e /builds/demo/rm.request ] && [ $w -lt 600 ]; do sleep 0.1; w=$((w+1)); done
+	local hook=$WAIT_FOR'
+wait_for /builds/demo/rm.request 600
 rm -rf /sockets/* /sockets/.[!.]* 2>/dev/null; touch /builds/demo/removed'
 	local out logl
 	out=$(pod 300 --log "$BENCH_OUT/reliability-rmsock-sidecar.log" --pod-hook "$hook" --copy-in "$WORK/rmsock.sh:rmsock.sh" -- sh rmsock.sh 2>/dev/null) || true
@@ -171,9 +187,8 @@ case_storage_full() {
 	# with the watchdog's limit set above it so the volume really fills.
 	mkdir -p "$WORK/full/storage"
 	mount -t tmpfs -o size=160m tmpfs "$WORK/full/storage"
-	cat >"$WORK/fill.sh" <<'JOB'
+	job fill.sh <<'JOB'
 mkdir rootfs && tar -xf busybox.tar -C rootfs
-docker import busybox.tar t/bb >/dev/null || exit 3
 i=0 err=""
 while [ $i -lt 20 ]; do
 	i=$((i + 1))

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "testdir.h"
+#include "testutil.h"
 
 /* A delegated node as the kernel shows it, the leaves already made. */
 static int
@@ -42,53 +44,56 @@ setup (void **state)
   return 0;
 }
 
+/* The node offers controllers; engine_cgroup_setup asks for the limits. */
+static void
+set_up_engine (struct engine_cgroup *cg, const char *controllers, uint64_t memory_max,
+               uint64_t pids_max)
+{
+  struct podsock_config cfg = { 0 };
+  podsock_error_t err = NULL;
+
+  testdir_put ("cgroup.controllers", controllers);
+  cfg.engine_memory_max_bytes = memory_max;
+  cfg.engine_pids_max = pids_max;
+  if (engine_cgroup_setup (cg, testdir, "/", &cfg, &err) != 0)
+    fail_msg ("%s", err->msg);
+}
+
+/* The scratch file rel holds want. */
+static void
+expect_text (const char *rel, const char *want)
+{
+  char *text = testdir_get (rel);
+  assert_string_equal (text, want);
+  free (text);
+}
+
 static void
 limits_written_where_controllers_are (void **state)
 {
-  struct podsock_config cfg = { 0 };
   struct engine_cgroup cg;
-  podsock_error_t err = NULL;
-  char *text, procs[128];
   (void) state;
 
-  testdir_put ("cgroup.controllers", "cpu io memory pids\n");
-  cfg.engine_memory_max_bytes = 536870912;
-  cfg.engine_pids_max = 1000;
-  assert_int_equal (engine_cgroup_setup (&cg, testdir, "/", &cfg, &err), 0);
+  set_up_engine (&cg, "cpu io memory pids\n", 536870912, 1000);
   assert_true (cg.memory_applied && cg.pids_applied);
-  snprintf (procs, sizeof procs, "%s/engine/cgroup.procs", testdir);
-  assert_string_equal (cg.procs, procs);
-  text = testdir_get ("engine/memory.max");
-  assert_string_equal (text, "536870912");
-  free (text);
-  text = testdir_get ("engine/pids.max");
-  assert_string_equal (text, "1000");
-  free (text);
+  assert_string_equal (cg.procs, path_in (testdir, "engine/cgroup.procs"));
+  expect_text ("engine/memory.max", "536870912");
+  expect_text ("engine/pids.max", "1000");
   /* The node's processes moved to the sidecar leaf. */
-  text = testdir_get ("sidecar/cgroup.procs");
-  assert_string_equal (text, "4242");
-  free (text);
+  expect_text ("sidecar/cgroup.procs", "4242");
   engine_cgroup_release (&cg);
 }
 
 static void
 missing_controller_is_not_applied (void **state)
 {
-  struct podsock_config cfg = { 0 };
   struct engine_cgroup cg;
-  podsock_error_t err = NULL;
-  char *text;
   (void) state;
 
-  testdir_put ("cgroup.controllers", "cpu pids\n");
-  cfg.engine_memory_max_bytes = 1 << 30;
-  cfg.engine_pids_max = 77;
-  assert_int_equal (engine_cgroup_setup (&cg, testdir, "/", &cfg, &err), 0);
+  set_up_engine (&cg, "cpu pids\n", 1 << 30, 77);
   assert_false (cg.memory_applied);
   assert_true (cg.pids_applied);
-  text = testdir_get ("engine/memory.max");
-  assert_string_equal (text, "max\n");
-  free (text);
+  expect_text ("engine/memory.max", "max\n");
   engine_cgroup_release (&cg);
 }
 
@@ -108,13 +113,5 @@ a_node_that_is_not_there_fails (void **state)
   engine_cgroup_release (&cg);
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (limits_written_where_controllers_are, setup, testdir_teardown),
-    cmocka_unit_test_setup_teardown (missing_controller_is_not_applied, setup, testdir_teardown),
-    cmocka_unit_test_setup_teardown (a_node_that_is_not_there_fails, setup, testdir_teardown),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN_FIXTURES (setup, testdir_teardown, limits_written_where_controllers_are,
+                    missing_controller_is_not_applied, a_node_that_is_not_there_fails)

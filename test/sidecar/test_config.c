@@ -2,6 +2,7 @@
  * and position, the environment, round trips, derived defaults (quantities
  * and durations: test/lib/test_parse.c). */
 #include "config.h"
+#include <podsock/util.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,63 +12,163 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
+/* The configuration under test and its error: each test starts from the
+ * defaults (fresh) and release frees both. */
+static struct podsock_config c;
+static podsock_error_t err;
+
 static int
-load (struct podsock_config *c, const char *text, podsock_error_t *err)
+fresh (void **state)
 {
-  config_defaults (c);
-  return config_load_string (c, "t.yaml", text, strlen (text), err);
+  (void) state;
+  config_defaults (&c);
+  err = NULL;
+  return 0;
+}
+
+static int
+release (void **state)
+{
+  (void) state;
+  config_free (&c);
+  podsock_error_free (&err);
+  return 0;
+}
+
+/* Loads text over fresh defaults. */
+static int
+load (const char *text)
+{
+  config_free (&c);
+  config_defaults (&c);
+  podsock_error_free (&err);
+  return config_load_string (&c, "t.yaml", text, strlen (text), &err);
 }
 
 /* Loads text, expects failure with exactly want as the message. */
 static void
 expect_error (const char *text, const char *want)
 {
-  struct podsock_config c;
-  podsock_error_t err = NULL;
-
-  if (load (&c, text, &err) == 0)
+  if (load (text) == 0)
     fail_msg ("accepted:\n%s", text);
   if (strcmp (err->msg, want) != 0)
     fail_msg ("for:\n%s\ngot:  %s\nwant: %s", text, err->msg, want);
-  podsock_error_free (&err);
-  config_free (&c);
+}
+
+/* The settings both the defaults and the full file below fix: [0] the
+ * documented defaults, [1] what full_file sets.  (The lists of drivers and
+ * bind sources are checked apart.) */
+static const struct podsock_config wants[] = {
+  { .socket_path = "/sockets/podman.sock",
+    .socket_mode = 0660,
+    .socket_gid = (gid_t) -1,
+    .storage_dir = "/var/lib/podsock/storage",
+    .runtime_dir = "/run/podsock",
+    .builds_dir = "/builds",
+    .status_file = "/run/podsock/status.json",
+    .n_drivers = 3,
+    .drivers = { CONFIG_DRIVER_OVERLAY, CONFIG_DRIVER_FUSE_OVERLAY, CONFIG_DRIVER_VFS },
+    .high_watermark_pct = 85,
+    .low_watermark_pct = 70,
+    .prune = CONFIG_PRUNE_LRU,
+    .storage_shared = STORAGEDIR_AUTO,
+    .gateway = 1,
+    .gateway_wait_seconds = 60,
+    .allowed_bind_sources = (char *[]){ "/builds", "/sockets/podman.sock", NULL },
+    .allow_privileged = 0,
+    .seccomp = 1,
+    .drop_caps = 1,
+    .log_level = PODSOCK_LOG_INFO,
+    .log_format = PODSOCK_LOG_JSON,
+    .grace_seconds = 10,
+    .restart_max = 5,
+    .restart_window_seconds = 60 },
+  { .socket_path = "/s/p.sock",
+    .socket_mode = 0600,
+    .socket_gid = 1700,
+    .storage_dir = "/st",
+    .runtime_dir = "/r",
+    .builds_dir = "/b",
+    .status_file = "/r/s.json",
+    .n_drivers = 2,
+    .drivers = { CONFIG_DRIVER_VFS, CONFIG_DRIVER_OVERLAY },
+    .high_watermark_pct = 90,
+    .low_watermark_pct = 50,
+    .prune = CONFIG_PRUNE_DANGLING,
+    .storage_shared = STORAGEDIR_WRITER,
+    .gateway = 0,
+    .gateway_wait_seconds = 30,
+    .allowed_bind_sources = (char *[]){ "/b", "/data", NULL },
+    .allow_privileged = 1,
+    .seccomp = 0,
+    .drop_caps = 0,
+    .log_level = PODSOCK_LOG_DEBUG,
+    .log_format = PODSOCK_LOG_TEXT,
+    .grace_seconds = 30,
+    .restart_max = 3,
+    .restart_window_seconds = 90 },
+};
+
+/* The fields expect_config compares: strings by text, the rest by value. */
+#define TEXT(f) #f, offsetof(struct podsock_config, f), 0
+#define VALUE(f) #f, offsetof(struct podsock_config, f), sizeof((struct podsock_config *) 0)->f
+static const struct
+{
+  const char *name;
+  size_t offset, size; /* size 0: a string */
+} fields[] = {
+  { TEXT (socket_path) },
+  { VALUE (socket_mode) },
+  { VALUE (socket_gid) },
+  { TEXT (storage_dir) },
+  { TEXT (runtime_dir) },
+  { TEXT (builds_dir) },
+  { TEXT (status_file) },
+  { VALUE (n_drivers) },
+  { VALUE (high_watermark_pct) },
+  { VALUE (low_watermark_pct) },
+  { VALUE (prune) },
+  { VALUE (storage_shared) },
+  { VALUE (gateway) },
+  { VALUE (gateway_wait_seconds) },
+  { VALUE (allow_privileged) },
+  { VALUE (seccomp) },
+  { VALUE (drop_caps) },
+  { VALUE (log_level) },
+  { VALUE (log_format) },
+  { VALUE (grace_seconds) },
+  { VALUE (restart_max) },
+  { VALUE (restart_window_seconds) },
+};
+
+static void
+expect_config (const struct podsock_config *got, const struct podsock_config *want)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (fields); i++)
+    {
+      const char *g = (const char *) got + fields[i].offset;
+      const char *w = (const char *) want + fields[i].offset;
+
+      if (fields[i].size == 0 && strcmp (*(char *const *) g, *(char *const *) w) != 0)
+        fail_msg ("%s: '%s', want '%s'", fields[i].name, *(char *const *) g, *(char *const *) w);
+      if (fields[i].size && memcmp (g, w, fields[i].size) != 0)
+        fail_msg ("%s differs from the expected value", fields[i].name);
+    }
+  for (size_t i = 0; i < want->n_drivers; i++)
+    assert_int_equal (got->drivers[i], want->drivers[i]);
+  for (size_t i = 0; want->allowed_bind_sources[i]; i++)
+    assert_string_equal (got->allowed_bind_sources[i], want->allowed_bind_sources[i]);
+  assert_null (got->allowed_bind_sources[2]);
 }
 
 static void
 defaults_are_documented_ones (void **state)
 {
-  struct podsock_config c;
   (void) state;
-  config_defaults (&c);
-  assert_string_equal (c.socket_path, "/sockets/podman.sock");
-  assert_int_equal (c.socket_mode, 0660);
-  assert_int_equal (c.socket_gid, (gid_t) -1);
-  assert_string_equal (c.storage_dir, "/var/lib/podsock/storage");
-  assert_string_equal (c.runtime_dir, "/run/podsock");
-  assert_string_equal (c.builds_dir, "/builds");
-  assert_string_equal (c.status_file, "/run/podsock/status.json");
-  assert_int_equal (c.n_drivers, 3);
-  assert_int_equal (c.drivers[0], CONFIG_DRIVER_OVERLAY);
-  assert_int_equal (c.drivers[1], CONFIG_DRIVER_FUSE_OVERLAY);
-  assert_int_equal (c.drivers[2], CONFIG_DRIVER_VFS);
-  assert_int_equal (c.high_watermark_pct, 85);
-  assert_int_equal (c.low_watermark_pct, 70);
-  assert_int_equal (c.prune, CONFIG_PRUNE_LRU);
-  assert_int_equal (c.storage_shared, STORAGEDIR_AUTO);
-  assert_int_equal (c.gateway, 1);
-  assert_int_equal (c.gateway_wait_seconds, 60);
-  assert_string_equal (c.allowed_bind_sources[0], "/builds");
-  assert_string_equal (c.allowed_bind_sources[1], "/sockets/podman.sock");
-  assert_null (c.allowed_bind_sources[2]);
-  assert_int_equal (c.allow_privileged, 0);
-  assert_int_equal (c.seccomp, 1);
-  assert_int_equal (c.drop_caps, 1);
+  expect_config (&c, &wants[0]);
   assert_int_equal (c.handback, 1);
-  assert_int_equal (c.log_format, PODSOCK_LOG_JSON);
-  assert_int_equal (c.log_level, PODSOCK_LOG_INFO);
-  assert_int_equal (c.grace_seconds, 10);
-  assert_int_equal (c.restart_max, 5);
-  assert_int_equal (c.restart_window_seconds, 60);
   config_free (&c);
 }
 
@@ -112,51 +213,23 @@ static const char full_file[] = "# every section\n"
 static void
 full_file_loads (void **state)
 {
-  struct podsock_config c;
-  podsock_error_t err = NULL;
   (void) state;
-  if (load (&c, full_file, &err) < 0)
+  if (load (full_file) < 0)
     fail_msg ("%s", err->msg);
-  assert_string_equal (c.socket_path, "/s/p.sock");
-  assert_int_equal (c.socket_mode, 0600);
-  assert_int_equal (c.socket_gid, 1700);
-  assert_string_equal (c.runtime_dir, "/r");
-  assert_string_equal (c.builds_dir, "/b");
-  assert_string_equal (c.status_file, "/r/s.json");
-  assert_string_equal (c.storage_dir, "/st");
-  assert_int_equal (c.n_drivers, 2);
-  assert_int_equal (c.drivers[0], CONFIG_DRIVER_VFS);
-  assert_int_equal (c.drivers[1], CONFIG_DRIVER_OVERLAY);
+  expect_config (&c, &wants[1]);
   assert_true (c.storage_limit_bytes == 20ULL << 30);
-  assert_int_equal (c.high_watermark_pct, 90);
-  assert_int_equal (c.low_watermark_pct, 50);
-  assert_int_equal (c.prune, CONFIG_PRUNE_DANGLING);
   assert_int_equal (c.prune_interval_seconds, 120);
-  assert_int_equal (c.storage_shared, STORAGEDIR_WRITER);
   assert_string_equal (c.podman, "/usr/local/bin/podman");
   assert_true (c.engine_memory_max_bytes == 3ULL << 29);
   assert_true (c.engine_pids_max == 4096);
   assert_true (c.engine_nofile == 65536);
   assert_true (c.engine_nproc == 2048);
-  assert_int_equal (c.restart_max, 3);
-  assert_int_equal (c.restart_window_seconds, 90);
   assert_true (c.container_memory_bytes == 500000000ULL);
   assert_true (c.container_pids == 512);
   assert_int_equal (c.n_mirrors, 2);
   assert_string_equal (c.mirrors[0].registry, "docker.io");
   assert_string_equal (c.mirrors[0].location, "mirror.example.com/dockerhub");
   assert_string_equal (c.mirrors[1].registry, "quay.io");
-  assert_int_equal (c.gateway, 0);
-  assert_int_equal (c.gateway_wait_seconds, 30);
-  assert_string_equal (c.allowed_bind_sources[0], "/b");
-  assert_string_equal (c.allowed_bind_sources[1], "/data");
-  assert_null (c.allowed_bind_sources[2]);
-  assert_int_equal (c.allow_privileged, 1);
-  assert_int_equal (c.seccomp, 0);
-  assert_int_equal (c.drop_caps, 0);
-  assert_int_equal (c.log_level, PODSOCK_LOG_DEBUG);
-  assert_int_equal (c.log_format, PODSOCK_LOG_TEXT);
-  assert_int_equal (c.grace_seconds, 30);
   config_free (&c);
 }
 
@@ -164,20 +237,16 @@ full_file_loads (void **state)
 static void
 chart_default_is_valid (void **state)
 {
-  struct podsock_config c;
-  podsock_error_t err = NULL;
   (void) state;
-  if (load (&c,
-            "# podsock-sidecar configuration (YAML).\nlog:\n  # error | warn | info | debug\n"
-            "  level: info\n\n",
-            &err)
+  if (load ("# podsock-sidecar configuration (YAML).\nlog:\n  # error | warn | info | debug\n"
+            "  level: info\n\n")
       < 0)
     fail_msg ("%s", err->msg);
   assert_int_equal (c.log_level, PODSOCK_LOG_INFO);
   config_free (&c);
-  assert_int_equal (load (&c, "{}\n", &err), 0);
+  assert_int_equal (load ("{}\n"), 0);
   config_free (&c);
-  assert_int_equal (load (&c, "log:\n", &err), 0);
+  assert_int_equal (load ("log:\n"), 0);
   config_free (&c);
 }
 
@@ -344,11 +413,9 @@ clear_env (void)
 static void
 environment_overrides_file (void **state)
 {
-  struct podsock_config c;
-  podsock_error_t err = NULL;
   (void) state;
   clear_env ();
-  assert_int_equal (load (&c, "log: {level: debug}\nshutdown: {grace: 5s}\n", &err), 0);
+  assert_int_equal (load ("log: {level: debug}\nshutdown: {grace: 5s}\n"), 0);
   setenv ("PODSOCK_LOG_LEVEL", "warn", 1);
   setenv ("PODSOCK_STORAGE_SIZE_LIMIT", "2Gi", 1);
   setenv ("PODSOCK_STORAGE_DRIVERS", "vfs,overlay", 1);
@@ -391,9 +458,8 @@ environment_errors_name_the_variable (void **state)
   (void) state;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
-      struct podsock_config c;
-      podsock_error_t err = NULL;
       clear_env ();
+      config_free (&c);
       config_defaults (&c);
       setenv (cases[i].var, cases[i].value, 1);
       assert_int_equal (config_apply_env (&c, &err), -1);
@@ -419,23 +485,22 @@ round_trip (void **state)
   (void) state;
   for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
     {
-      struct podsock_config a, b;
-      podsock_error_t err = NULL;
+      struct podsock_config b;
       char *ya, *yb;
-      if (load (&a, inputs[i], &err) < 0)
+      if (load (inputs[i]) < 0)
         fail_msg ("input %zu: %s", i, err->msg);
-      ya = config_to_yaml (&a);
+      ya = config_to_yaml (&c);
       assert_non_null (ya);
-      if (load (&b, ya, &err) < 0)
+      config_defaults (&b);
+      if (config_load_string (&b, "t.yaml", ya, strlen (ya), &err) < 0)
         fail_msg ("input %zu: output does not load back: %s\n%s", i, err->msg, ya);
       yb = config_to_yaml (&b);
       assert_string_equal (ya, yb);
-      assert_string_equal (a.podman, b.podman);
-      assert_true (a.storage_limit_bytes == b.storage_limit_bytes);
-      assert_int_equal (a.n_mirrors, b.n_mirrors);
+      assert_string_equal (c.podman, b.podman);
+      assert_true (c.storage_limit_bytes == b.storage_limit_bytes);
+      assert_int_equal (c.n_mirrors, b.n_mirrors);
       free (ya);
       free (yb);
-      config_free (&a);
       config_free (&b);
     }
 }
@@ -443,10 +508,7 @@ round_trip (void **state)
 static void
 bind_sources_follow_paths_until_set (void **state)
 {
-  struct podsock_config c;
-  podsock_error_t err = NULL;
   (void) state;
-  config_defaults (&c);
   assert_int_equal (config_set (&c, "paths.buildsDir", "/work", &err), 0);
   assert_int_equal (config_set (&c, "socket.path", "/s/d.sock", &err), 0);
   config_finalize (&c);
@@ -454,7 +516,7 @@ bind_sources_follow_paths_until_set (void **state)
   assert_string_equal (c.allowed_bind_sources[1], "/s/d.sock");
   config_free (&c);
 
-  assert_int_equal (load (&c, "gateway: {allowedBindSources: [/data]}\n", &err), 0);
+  assert_int_equal (load ("gateway: {allowedBindSources: [/data]}\n"), 0);
   assert_int_equal (config_set (&c, "paths.buildsDir", "/work", &err), 0);
   config_finalize (&c);
   assert_string_equal (c.allowed_bind_sources[0], "/data");
@@ -465,10 +527,7 @@ bind_sources_follow_paths_until_set (void **state)
 static void
 set_by_path (void **state)
 {
-  struct podsock_config c;
-  podsock_error_t err = NULL;
   (void) state;
-  config_defaults (&c);
   assert_int_equal (config_set (&c, "storage.sizeLimit", "10Gi", &err), 0);
   assert_true (c.storage_limit_bytes == 10ULL << 30);
   assert_int_equal (config_set (&c, "storage.nope", "1", &err), -1);
@@ -489,10 +548,7 @@ set_by_path (void **state)
 static void
 load_file_errors (void **state)
 {
-  struct podsock_config c;
-  podsock_error_t err = NULL;
   (void) state;
-  config_defaults (&c);
   assert_int_equal (config_load_file (&c, "/nonexistent/podsock.yaml", &err), -1);
   assert_string_equal (err->msg, "cannot open configuration /nonexistent/podsock.yaml (check the "
                                  "ConfigMap mount, or point --config or PODSOCK_CONFIG at the "
@@ -508,22 +564,19 @@ load_file_errors (void **state)
 static void
 status_file_follows_runtime_dir_until_set (void **state)
 {
-  struct podsock_config c;
-  podsock_error_t err = NULL;
   (void) state;
   clear_env ();
-  config_defaults (&c);
   assert_int_equal (config_set (&c, "paths.runtimeDir", "/x/run", &err), 0);
   config_finalize (&c);
   assert_string_equal (c.status_file, "/x/run/status.json");
   config_free (&c);
 
-  assert_int_equal (load (&c, "paths: {runtimeDir: /r}\n", &err), 0);
+  assert_int_equal (load ("paths: {runtimeDir: /r}\n"), 0);
   config_finalize (&c);
   assert_string_equal (c.status_file, "/r/status.json");
   config_free (&c);
 
-  assert_int_equal (load (&c, "paths: {statusFile: /s/st.json}\n", &err), 0);
+  assert_int_equal (load ("paths: {statusFile: /s/st.json}\n"), 0);
   assert_int_equal (config_set (&c, "paths.runtimeDir", "/x/run", &err), 0);
   config_finalize (&c);
   assert_string_equal (c.status_file, "/s/st.json");
@@ -542,24 +595,9 @@ status_file_follows_runtime_dir_until_set (void **state)
   unsetenv ("PODSOCK_RUNTIME_DIR");
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (defaults_are_documented_ones),
-    cmocka_unit_test (full_file_loads),
-    cmocka_unit_test (chart_default_is_valid),
-    cmocka_unit_test (syntax_and_structure_errors),
-    cmocka_unit_test (unknown_and_duplicate_keys),
-    cmocka_unit_test (wrong_types),
-    cmocka_unit_test (bad_values),
-    cmocka_unit_test (environment_overrides_file),
-    cmocka_unit_test (environment_errors_name_the_variable),
-    cmocka_unit_test (round_trip),
-    cmocka_unit_test (bind_sources_follow_paths_until_set),
-    cmocka_unit_test (status_file_follows_runtime_dir_until_set),
-    cmocka_unit_test (set_by_path),
-    cmocka_unit_test (load_file_errors),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN_FIXTURES (fresh, release, defaults_are_documented_ones, full_file_loads,
+                    chart_default_is_valid, syntax_and_structure_errors, unknown_and_duplicate_keys,
+                    wrong_types, bad_values, environment_overrides_file,
+                    environment_errors_name_the_variable, round_trip,
+                    bind_sources_follow_paths_until_set, status_file_follows_runtime_dir_until_set,
+                    set_by_path, load_file_errors)

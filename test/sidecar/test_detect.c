@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 static void
 build_fixes_from_5_2_5 (void **state)
 {
@@ -65,13 +67,4 @@ report_names_the_engine (void **state)
   free (r);
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (build_fixes_from_5_2_5),
-    cmocka_unit_test (version_from_the_binary),
-    cmocka_unit_test (report_names_the_engine),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN (build_fixes_from_5_2_5, version_from_the_binary, report_names_the_engine)

@@ -1,3 +1,5 @@
+/* sidecar/options.c: the command line over the environment over the file
+ * over the defaults, and an error that names its source for each bad input. */
 #include "options.h"
 
 #include <setjmp.h>
@@ -9,11 +11,31 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
+/* What the last parse gave; release frees both after each test. */
+static struct sidecar_options o;
+static enum sidecar_parse_result result;
+static podsock_error_t err;
+
+/* Parses "podsock-sidecar ARG..." (the arguments NULL-terminated) into o. */
 static int
-parse (int argc, char **argv, struct sidecar_options *o, podsock_error_t *err)
+parse (const char *arg, ...)
 {
-  enum sidecar_parse_result r;
-  return sidecar_options_parse (argc, argv, o, &r, err);
+  char *argv[16] = { "podsock-sidecar" };
+  int argc = 1;
+  va_list ap;
+
+  va_start (ap, arg);
+  for (; arg; arg = va_arg (ap, const char *))
+    {
+      assert_true (argc < 15);
+      argv[argc++] = (char *) arg;
+    }
+  va_end (ap);
+  sidecar_options_free (&o);
+  podsock_error_free (&err);
+  return sidecar_options_parse (argc, argv, &o, &result, &err);
 }
 
 static int
@@ -28,14 +50,20 @@ clear_env (void **state)
   return 0;
 }
 
+static int
+release (void **state)
+{
+  (void) state;
+  sidecar_options_free (&o);
+  podsock_error_free (&err);
+  return 0;
+}
+
 static void
 defaults (void **state)
 {
-  char *argv[] = { "podsock-sidecar", NULL };
-  struct sidecar_options o;
-  podsock_error_t err = NULL;
   (void) state;
-  assert_int_equal (parse (1, argv, &o, &err), 0);
+  assert_int_equal (parse (NULL), 0);
   assert_string_equal (o.cfg.socket_path, "/sockets/podman.sock");
   assert_int_equal (o.cfg.socket_mode, 0660);
   assert_string_equal (o.cfg.storage_dir, "/var/lib/podsock/storage");
@@ -43,33 +71,28 @@ defaults (void **state)
   assert_int_equal (o.cfg.grace_seconds, 10);
   assert_int_equal (o.check, 0);
   assert_null (o.config_path);
-  sidecar_options_free (&o);
 }
 
 static void
 flags_override_env (void **state)
 {
-  char *argv[] = { "podsock-sidecar", "--socket", "/x/flag.sock", "--grace=3", NULL };
-  struct sidecar_options o;
-  podsock_error_t err = NULL;
   (void) state;
   setenv ("PODSOCK_SOCKET", "/x/env.sock", 1);
   setenv ("PODSOCK_GRACE", "7", 1);
   setenv ("PODSOCK_SOCKET_MODE", "0600", 1);
-  assert_int_equal (parse (4, argv, &o, &err), 0);
+  assert_int_equal (parse ("--socket", "/x/flag.sock", "--grace=3", NULL), 0);
   assert_string_equal (o.cfg.socket_path, "/x/flag.sock");
   assert_int_equal (o.cfg.grace_seconds, 3);
   assert_int_equal (o.cfg.socket_mode, 0600);
-  sidecar_options_free (&o);
 }
 
 /* Each bad input gives an error that names the flag or variable. */
 static void
 bad_values_name_their_source (void **state)
 {
-  struct
+  static const struct
   {
-    char *flag, *value, *expect;
+    const char *flag, *value, *expect;
   } cases[] = {
     { "--socket", "relative.sock", "--socket: socket.path: path 'relative.sock' must be absolute" },
     { "--socket-mode", "0999", "--socket-mode: socket.mode: '0999' is not an octal mode" },
@@ -86,45 +109,31 @@ bad_values_name_their_source (void **state)
   (void) state;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
-      char *argv[] = { "podsock-sidecar", cases[i].flag, cases[i].value, NULL };
-      struct sidecar_options o;
-      podsock_error_t err = NULL;
-      assert_int_equal (parse (3, argv, &o, &err), -1);
+      assert_int_equal (parse (cases[i].flag, cases[i].value, NULL), -1);
       if (strstr (err->msg, cases[i].expect) == NULL)
         fail_msg ("case %zu: got '%s', want '%s'", i, err->msg, cases[i].expect);
-      podsock_error_free (&err);
     }
 }
 
 static void
 bad_env_names_the_variable (void **state)
 {
-  char *argv[] = { "podsock-sidecar", NULL };
-  struct sidecar_options o;
-  podsock_error_t err = NULL;
   (void) state;
   setenv ("PODSOCK_GRACE", "soon", 1);
-  assert_int_equal (parse (1, argv, &o, &err), -1);
+  assert_int_equal (parse (NULL), -1);
   assert_non_null (strstr (err->msg, "PODSOCK_GRACE: 'soon'"));
-  podsock_error_free (&err);
 }
 
 static void
 unknown_and_missing_arguments (void **state)
 {
-  char *a1[] = { "podsock-sidecar", "--frobnicate", NULL };
-  char *a2[] = { "podsock-sidecar", "--socket", NULL };
-  char *a3[] = { "podsock-sidecar", "extra", NULL };
-  struct sidecar_options o;
-  podsock_error_t err = NULL;
   (void) state;
-  assert_int_equal (parse (2, a1, &o, &err), -1);
+  assert_int_equal (parse ("--frobnicate", NULL), -1);
   assert_non_null (strstr (err->msg, "unknown option '--frobnicate'"));
-  assert_int_equal (parse (2, a2, &o, &err), -1);
+  assert_int_equal (parse ("--socket", NULL), -1);
   assert_non_null (strstr (err->msg, "needs a value"));
-  assert_int_equal (parse (2, a3, &o, &err), -1);
+  assert_int_equal (parse ("extra", NULL), -1);
   assert_non_null (strstr (err->msg, "unexpected argument 'extra'"));
-  podsock_error_free (&err);
 }
 
 static char *
@@ -147,13 +156,10 @@ precedence (void **state)
   char *file = write_temp ("log: {level: debug, format: text}\n"
                            "shutdown: {grace: 20s}\n"
                            "socket: {path: /file.sock, mode: \"0600\"}\n");
-  char *argv[] = { "podsock-sidecar", "--config", file, "--socket=/flag.sock", NULL };
-  struct sidecar_options o;
-  podsock_error_t err = NULL;
   (void) state;
   setenv ("PODSOCK_LOG_LEVEL", "warn", 1);
   setenv ("PODSOCK_SOCKET", "/env.sock", 1);
-  if (parse (4, argv, &o, &err) < 0)
+  if (parse ("--config", file, "--socket=/flag.sock", NULL) < 0)
     fail_msg ("%s", err->msg);
   assert_string_equal (o.config_path, file);
   assert_int_equal (o.cfg.log_format, PODSOCK_LOG_TEXT); /* file over default */
@@ -161,8 +167,6 @@ precedence (void **state)
   assert_int_equal (o.cfg.socket_mode, 0600);            /* file over default */
   assert_int_equal (o.cfg.log_level, PODSOCK_LOG_WARN);  /* env over file */
   assert_string_equal (o.cfg.socket_path, "/flag.sock"); /* flag over env over file */
-  assert_string_equal (o.cfg.socket_path, "/flag.sock");
-  sidecar_options_free (&o);
   unlink (file);
 }
 
@@ -170,21 +174,16 @@ static void
 config_from_environment_and_set_flag (void **state)
 {
   char *file = write_temp ("storage: {sizeLimit: 1Gi}\n");
-  char *argv[] = {
-    "podsock-sidecar", "--set", "storage.lowWatermark=90", "--set", "storage.highWatermark=95",
-    "--check",         NULL
-  };
-  struct sidecar_options o;
-  podsock_error_t err = NULL;
   (void) state;
   setenv ("PODSOCK_CONFIG", file, 1);
-  if (parse (6, argv, &o, &err) < 0)
+  if (parse ("--set", "storage.lowWatermark=90", "--set", "storage.highWatermark=95", "--check",
+             NULL)
+      < 0)
     fail_msg ("%s", err->msg);
   assert_true (o.cfg.storage_limit_bytes == 1ULL << 30);
   assert_int_equal (o.cfg.low_watermark_pct, 90);
   assert_int_equal (o.cfg.high_watermark_pct, 95);
   assert_int_equal (o.check, 1);
-  sidecar_options_free (&o);
   unlink (file);
 }
 
@@ -192,26 +191,19 @@ static void
 config_errors (void **state)
 {
   char *file = write_temp ("log:\n  level: loud\n");
-  char *a1[] = { "podsock-sidecar", "--config", file, NULL };
-  char *a2[] = { "podsock-sidecar", "--config", "/nonexistent.yaml", NULL };
-  char *a3[] = { "podsock-sidecar", "--set", "nokey", NULL };
-  char *a4[] = { "podsock-sidecar", "--set", "storage.lowWatermark=99", NULL };
   char want[256];
-  struct sidecar_options o;
-  podsock_error_t err = NULL;
   (void) state;
-  assert_int_equal (parse (3, a1, &o, &err), -1);
+  assert_int_equal (parse ("--config", file, NULL), -1);
   snprintf (want, sizeof want,
             "%s:2:10: log.level: 'loud' is not one of debug, info, warn or error", file);
   assert_string_equal (err->msg, want);
-  assert_int_equal (parse (3, a2, &o, &err), -1);
+  assert_int_equal (parse ("--config", "/nonexistent.yaml", NULL), -1);
   assert_non_null (strstr (err->msg, "cannot open configuration /nonexistent.yaml"));
-  assert_int_equal (parse (3, a3, &o, &err), -1);
+  assert_int_equal (parse ("--set", "nokey", NULL), -1);
   assert_string_equal (err->msg,
                        "--set: 'nokey' is not KEY=VALUE; write e.g. --set storage.sizeLimit=20Gi");
-  assert_int_equal (parse (3, a4, &o, &err), -1);
+  assert_int_equal (parse ("--set", "storage.lowWatermark=99", NULL), -1);
   assert_non_null (strstr (err->msg, "flags: the low watermark (99%) must be below"));
-  podsock_error_free (&err);
   unlink (file);
 }
 
@@ -219,56 +211,33 @@ config_errors (void **state)
 static void
 help_ignores_config (void **state)
 {
-  char *argv[] = { "podsock-sidecar", "--config", "/nonexistent.yaml", "--help", NULL };
-  struct sidecar_options o;
-  enum sidecar_parse_result r;
-  podsock_error_t err = NULL;
   FILE *saved = stdout;
+  int rc;
   (void) state;
   stdout = fopen ("/dev/null", "w");
-  assert_int_equal (sidecar_options_parse (4, argv, &o, &r, &err), 0);
+  rc = parse ("--config", "/nonexistent.yaml", "--help", NULL);
   fclose (stdout);
   stdout = saved;
-  assert_int_equal (r, SIDECAR_PARSE_EXIT_OK);
-  sidecar_options_free (&o);
+  assert_int_equal (rc, 0);
+  assert_int_equal (result, SIDECAR_PARSE_EXIT_OK);
 }
 
 /* --runtime-dir moves the status file with it, unless the status file is set. */
 static void
 runtime_dir_moves_status_file (void **state)
 {
-  char *moved[] = { "podsock-sidecar", "--runtime-dir", "/x/run", NULL };
-  char *set[] = {
-    "podsock-sidecar", "--runtime-dir", "/x/run", "--set", "paths.statusFile=/y/status.json", NULL
-  };
-  struct sidecar_options o;
-  podsock_error_t err = NULL;
   (void) state;
   unsetenv ("PODSOCK_STATUS_FILE");
   unsetenv ("PODSOCK_RUNTIME_DIR");
-  assert_int_equal (parse (3, moved, &o, &err), 0);
+  assert_int_equal (parse ("--runtime-dir", "/x/run", NULL), 0);
   assert_string_equal (o.cfg.runtime_dir, "/x/run");
   assert_string_equal (o.cfg.status_file, "/x/run/status.json");
-  sidecar_options_free (&o);
-  assert_int_equal (parse (5, set, &o, &err), 0);
+  assert_int_equal (
+      parse ("--runtime-dir", "/x/run", "--set", "paths.statusFile=/y/status.json", NULL), 0);
   assert_string_equal (o.cfg.status_file, "/y/status.json");
-  sidecar_options_free (&o);
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup (defaults, clear_env),
-    cmocka_unit_test_setup (flags_override_env, clear_env),
-    cmocka_unit_test_setup (bad_values_name_their_source, clear_env),
-    cmocka_unit_test_setup (bad_env_names_the_variable, clear_env),
-    cmocka_unit_test_setup (unknown_and_missing_arguments, clear_env),
-    cmocka_unit_test_setup (precedence, clear_env),
-    cmocka_unit_test_setup (config_from_environment_and_set_flag, clear_env),
-    cmocka_unit_test_setup (config_errors, clear_env),
-    cmocka_unit_test_setup (help_ignores_config, clear_env),
-    cmocka_unit_test_setup (runtime_dir_moves_status_file, clear_env),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN_FIXTURES (clear_env, release, defaults, flags_override_env, bad_values_name_their_source,
+                    bad_env_names_the_variable, unknown_and_missing_arguments, precedence,
+                    config_from_environment_and_set_flag, config_errors, help_ignores_config,
+                    runtime_dir_moves_status_file)

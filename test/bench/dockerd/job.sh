@@ -7,19 +7,14 @@ set -eu
 docker import busybox.tar t/bb >/dev/null
 docker run --rm --network host t/bb true
 docker run --rm --network host t/bb true
+# One command file: cmd.N, its output shown when it fails.
+run_cmd() {
+	timeout 600 sh "cmd.$1" >cmd.out 2>&1 && return 0
+	echo "job: cmd.$1 failed: $(cat "cmd.$1")" >&2
+	cat cmd.out >&2
+	return 1
+}
+# shellcheck source=../job-loop.sh
+. ./job-loop.sh
 touch ready
-i=1
-while :; do
-	while [ ! -e cmd.$i ] && [ ! -e stop ]; do sleep 0.005; done
-	[ ! -e stop ] || break
-	s=$(date +%s%N)
-	if timeout 600 sh cmd.$i >cmd.out 2>&1; then
-		r=$((($(date +%s%N) - s) / 1000000))
-	else
-		r=fail
-		echo "job: cmd.$i failed: $(cat cmd.$i)" >&2
-		cat cmd.out >&2
-	fi
-	echo "$r" >res.$i.tmp && mv res.$i.tmp res.$i
-	i=$((i + 1))
-done
+job_loop cmd run_cmd

@@ -37,13 +37,7 @@ run() {
 	esac
 }
 run; run
+# shellcheck source=../job-loop.sh
+. ./job-loop.sh
 touch ready
-i=1
-while :; do
-	while [ ! -e go.$i ] && [ ! -e stop ]; do sleep 0.01; done
-	[ ! -e stop ] || break
-	s=$(date +%s%N)
-	if run; then r=$(( ($(date +%s%N) - s) / 1000000 )); else r=fail; fi
-	echo "$r" >res.$i.tmp && mv res.$i.tmp res.$i
-	i=$((i + 1))
-done
+job_loop go run

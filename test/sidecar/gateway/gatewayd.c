@@ -45,6 +45,36 @@ number (const char *s, const char *opt)
   return v;
 }
 
+/* The flags taking a number, and where each goes. */
+enum number_flag
+{
+  FLAG_WAIT = 'w',
+  FLAG_MEMORY = 'm',
+  FLAG_PIDS = 'p',
+  FLAG_HEADER_TIMEOUT = 't',
+};
+
+static void
+set_number (struct gateway_options *o, int flag, const char *value)
+{
+  static const char *const names[] = {
+    [FLAG_WAIT] = "--wait",
+    [FLAG_MEMORY] = "--memory",
+    [FLAG_PIDS] = "--pids",
+    [FLAG_HEADER_TIMEOUT] = "--header-timeout",
+  };
+  unsigned long long v = number (value, names[flag]);
+
+  if (flag == FLAG_WAIT)
+    o->wait_seconds = (unsigned) v;
+  else if (flag == FLAG_MEMORY)
+    o->default_memory_bytes = v;
+  else if (flag == FLAG_PIDS)
+    o->default_pids = v;
+  else
+    o->header_timeout_seconds = (unsigned) v;
+}
+
 static void
 parse_args (int argc, char **argv, struct gateway_options *o, const char **listen_path,
             const char **allow)
@@ -53,12 +83,12 @@ parse_args (int argc, char **argv, struct gateway_options *o, const char **liste
     { "listen", required_argument, NULL, 'l' },
     { "engine", required_argument, NULL, 'e' },
     { "rewrite-network", no_argument, NULL, 'n' },
-    { "wait", required_argument, NULL, 'w' },
+    { "wait", required_argument, NULL, FLAG_WAIT },
     { "allow-bind", required_argument, NULL, 'b' },
     { "no-privileged", no_argument, NULL, 'P' },
-    { "memory", required_argument, NULL, 'm' },
-    { "pids", required_argument, NULL, 'p' },
-    { "header-timeout", required_argument, NULL, 't' },
+    { "memory", required_argument, NULL, FLAG_MEMORY },
+    { "pids", required_argument, NULL, FLAG_PIDS },
+    { "header-timeout", required_argument, NULL, FLAG_HEADER_TIMEOUT },
     { "unavailable", required_argument, NULL, 'u' },
     { NULL, 0, NULL, 0 },
   };
@@ -75,11 +105,14 @@ parse_args (int argc, char **argv, struct gateway_options *o, const char **liste
       case 'e':
         o->engine_socket = optarg;
         break;
+      case 'u':
+        o->unavailable_reason = optarg;
+        break;
       case 'n':
         o->rewrite_network = 1;
         break;
-      case 'w':
-        o->wait_seconds = (unsigned) number (optarg, "--wait");
+      case 'P':
+        o->allow_privileged = 0;
         break;
       case 'b':
         if (n_allow + 1 >= MAX_ALLOW)
@@ -87,20 +120,11 @@ parse_args (int argc, char **argv, struct gateway_options *o, const char **liste
         allow[n_allow++] = optarg;
         o->allowed_bind_sources = allow;
         break;
-      case 'P':
-        o->allow_privileged = 0;
-        break;
-      case 'm':
-        o->default_memory_bytes = number (optarg, "--memory");
-        break;
-      case 'p':
-        o->default_pids = number (optarg, "--pids");
-        break;
-      case 't':
-        o->header_timeout_seconds = (unsigned) number (optarg, "--header-timeout");
-        break;
-      case 'u':
-        o->unavailable_reason = optarg;
+      case FLAG_WAIT:
+      case FLAG_MEMORY:
+      case FLAG_PIDS:
+      case FLAG_HEADER_TIMEOUT:
+        set_number (o, c, optarg);
         break;
       default:
         usage ();

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 static const char *allowed[] = { "/tmp", NULL };
 
 static struct gateway_options
@@ -78,11 +80,11 @@ mount_sources (void **state)
   REFUSED ("{\"HostConfig\":{\"Binds\":[\"/:/host\"]}}", "gateway.allowedBindSources");
   REFUSED ("{\"HostConfig\":{\"Binds\":[\"/tmp/../etc:/w\"]}}", "gateway.allowedBindSources");
   REFUSED ("{\"HostConfig\":{\"VolumesFrom\":[\"other:ro\"]}}", "VolumesFrom 'other'");
-  REFUSED ("{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"VolumeOptions\":"
-           "{\"DriverConfig\":{\"Options\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"/\"}}}}]}}",
-           "driver options");
-  REFUSED ("{\"HostConfig\":{\"Mounts\":[{\"Type\":\"image\",\"Source\":\"x\"}]}}",
-           "type 'image'");
+  REFUSED (
+      "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"VolumeOptions\":"
+      "{\"DriverConfig\":{\"Options\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"/\"}}}}]}}",
+      "driver options");
+  REFUSED ("{\"HostConfig\":{\"Mounts\":[{\"Type\":\"image\",\"Source\":\"x\"}]}}", "type 'image'");
   PASSES ("{\"HostConfig\":{\"Binds\":[\"cache-vol:/c\"],\"Mounts\":[{\"Type\":\"tmpfs\","
           "\"Target\":\"/t\"},{\"Type\":\"volume\",\"Source\":\"v1\",\"Target\":\"/v\"}]}}");
 }
@@ -143,6 +145,18 @@ allow_lists (void **state)
   PASSES ("{\"HostConfig\":{\"Privileged\":true,\"Binds\":[\"/etc:/e\"],\"CapAdd\":[\"ALL\"]}}");
 }
 
+/* What a policy call's result r says: 0 when it passed, else the HTTP
+ * status of its refusal, whose message must contain want (unless NULL). */
+static int
+outcome (int r, int status, podsock_error_t err, const char *input, const char *want)
+{
+  if (r == 0)
+    return 0;
+  if (want && strstr (err->msg, want) == NULL)
+    fail_msg ("%s: '%s' lacks '%s'", input, err->msg, want);
+  return status;
+}
+
 static int
 target_status (const struct gateway_options *o, const char *target, const char *want)
 {
@@ -155,11 +169,7 @@ target_status (const struct gateway_options *o, const char *target, const char *
   r = t.route == ROUTE_BUILD ? gateway_policy_build (o, &t, &status, &err)
                              : gateway_policy_image_create (o, &t, &status, &err);
   gateway_target_free (&t);
-  if (r == 0)
-    return 0;
-  if (want && strstr (err->msg, want) == NULL)
-    fail_msg ("%s: '%s' lacks '%s'", target, err->msg, want);
-  return status;
+  return outcome (r, status, err, target, want);
 }
 
 static void
@@ -177,14 +187,14 @@ builds_and_imports (void **state)
   assert_int_equal (target_status (&o, "/build?dockerfile=../../etc/passwd", "dockerfile"), 403);
   assert_int_equal (target_status (&o, "/build?dockerfile=sub/Dockerfile", NULL), 0);
   assert_int_equal (target_status (&o, "/build?addcaps=%5B%22SYS_ADMIN%22%5D", "allowedCap"), 403);
-  assert_int_equal (target_status (&o, "/build?secrets=%5B%22id%3Dx%2Csrc%3D..%2F..%2Fx%22%5D",
-                                   "secrets"),
-                    403);
+  assert_int_equal (
+      target_status (&o, "/build?secrets=%5B%22id%3Dx%2Csrc%3D..%2F..%2Fx%22%5D", "secrets"), 403);
   assert_int_equal (target_status (&o, "/build?rusagelogfile=/run/x", "rusagelogfile"), 403);
   assert_int_equal (target_status (&o, "/images/create?fromSrc=/etc/passwd", "fromSrc"), 403);
   assert_int_equal (target_status (&o, "/images/create?fromSrc=-", NULL), 0);
   assert_int_equal (target_status (&o, "/images/create?fromSrc=-&FROMSRC=/etc/x", "fromSrc"), 403);
-  assert_int_equal (target_status (&o, "/build?t=x&volume=/tmp:/t&volume=/:/h", "allowedBind"), 403);
+  assert_int_equal (target_status (&o, "/build?t=x&volume=/tmp:/t&volume=/:/h", "allowedBind"),
+                    403);
 }
 
 static int
@@ -195,13 +205,10 @@ check_status (const struct gateway_options *o, enum gateway_route r, const char 
   cleanup_free char *out = NULL;
   size_t len;
   bool other = false;
-  int status = 0;
+  int status = 0, rc;
 
-  if (gateway_check_request (o, r, body, strlen (body), &out, &len, &other, &status, &err) == 0)
-    return 0;
-  if (want && strstr (err->msg, want) == NULL)
-    fail_msg ("%s: '%s' lacks '%s'", body, err->msg, want);
-  return status;
+  rc = gateway_check_request (o, r, body, strlen (body), &out, &len, &other, &status, &err);
+  return outcome (rc, status, err, body, want);
 }
 
 static void
@@ -218,7 +225,8 @@ volumes_execs_updates (void **state)
                                   "volume driver"),
                     403);
   assert_int_equal (check_status (&o, ROUTE_VOLUME_CREATE, "{\"Name\":\"v\"}", NULL), 0);
-  assert_int_equal (check_status (&o, ROUTE_EXEC_CREATE, "{\"privileged\":true}", "allowPriv"), 403);
+  assert_int_equal (check_status (&o, ROUTE_EXEC_CREATE, "{\"privileged\":true}", "allowPriv"),
+                    403);
   assert_int_equal (check_status (&o, ROUTE_UPDATE, "{\"Devices\":[{\"PathOnHost\":\"/dev/sda\"}]}",
                                   "allowedDevices"),
                     403);
@@ -249,14 +257,5 @@ start_checks_sources_again (void **state)
   rmdir (dir);
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (keys_read_as_go_reads_them), cmocka_unit_test (mount_sources),
-    cmocka_unit_test (hardening_switches),         cmocka_unit_test (allow_lists),
-    cmocka_unit_test (builds_and_imports),         cmocka_unit_test (volumes_execs_updates),
-    cmocka_unit_test (start_checks_sources_again),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN (keys_read_as_go_reads_them, mount_sources, hardening_switches, allow_lists,
+           builds_and_imports, volumes_execs_updates, start_checks_sources_again)

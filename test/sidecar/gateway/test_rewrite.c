@@ -1,5 +1,5 @@
-/* The gateway's routing, JSON rewrites and policy, on the JSON the docker
- * CLI and Testcontainers send. */
+/* The gateway's JSON rewrites and policy, on the JSON the docker CLI and
+ * Testcontainers send (the routing: test_route.c). */
 #include "gateway/rewrite.h"
 #include <podsock/util.h>
 
@@ -16,33 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-static enum gateway_route
-route (const char *m, const char *t)
-{
-  return gateway_route (m, strlen (m), t, strlen (t));
-}
-
-static void
-routes (void **state)
-{
-  (void) state;
-  assert_int_equal (route ("POST", "/v1.41/containers/create?name=x"), ROUTE_CREATE);
-  assert_int_equal (route ("POST", "/containers/create"), ROUTE_CREATE);
-  /* What the engine's router would also resolve must not slip past. */
-  assert_int_equal (route ("POST", "/v1.41/containers/%63reate"), ROUTE_CREATE);
-  /* Dot and empty segments could be read two ways: refused, not resolved. */
-  assert_int_equal (route ("POST", "//v1.41//containers/./create"), ROUTE_MALFORMED);
-  assert_int_equal (route ("POST", "/v1.41/images/../containers/create"), ROUTE_MALFORMED);
-  assert_int_equal (route ("GET", "/v1.41/containers/abc/json"), ROUTE_INSPECT);
-  assert_int_equal (route ("GET", "/containers/json?all=1"), ROUTE_LIST);
-  assert_int_equal (route ("POST", "/v1.41/containers/abc/exec"), ROUTE_EXEC_CREATE);
-  assert_int_equal (route ("POST", "/v4.0.0/libpod/containers/create"), ROUTE_LIBPOD_CREATE);
-  assert_int_equal (route ("POST", "/v4.0.0/libpod/play/kube"), ROUTE_LIBPOD_KUBE);
-  assert_int_equal (route ("GET", "/_ping"), ROUTE_PASS);
-  assert_int_equal (route ("GET", "/containers/create"), ROUTE_UNKNOWN);
-  assert_int_equal (route ("POST", "/containers/abc/start"), ROUTE_START);
-  assert_int_equal (route ("GET", "/containers//json"), ROUTE_MALFORMED);
-}
+#include "testutil.h"
 
 static cJSON *
 create (const struct gateway_options *o, const char *json, int *status, char **msg)
@@ -316,18 +290,5 @@ policy_symlink_escape (void **state)
   rmdir (dir);
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (routes),
-    cmocka_unit_test (network_rewrite),
-    cmocka_unit_test (ports_mapped_to_themselves),
-    cmocka_unit_test (port_errors),
-    cmocka_unit_test (default_limits),
-    cmocka_unit_test (policy),
-    cmocka_unit_test (policy_exec_and_libpod),
-    cmocka_unit_test (policy_symlink_escape),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN (network_rewrite, ports_mapped_to_themselves, port_errors, default_limits, policy,
+           policy_exec_and_libpod, policy_symlink_escape)
