@@ -144,7 +144,8 @@ running_ids (const char *socket_path, long timeout_ms, size_t *n, podsock_error_
   cJSON_ArrayForEach (item, list)
   {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive (item, "Id");
-    if (cJSON_IsString (id) && strspn (id->valuestring, "0123456789abcdef") == 64)
+    if (cJSON_IsString (id) && strlen (id->valuestring) == 64
+        && strspn (id->valuestring, "0123456789abcdef") == 64)
       ids[(*n)++] = xstrdup (id->valuestring);
   }
   cJSON_Delete (list);
