@@ -75,6 +75,7 @@ static int
 scalar_text (struct loader *l, const yaml_node_t *n, const char *path, const char *example,
              const char **out, podsock_error_t *err)
 {
+  *out = "";
   if (n->type != YAML_SCALAR_NODE)
     return fail_at (l, n, path, err, "expected a single value, found %s; write e.g. %s",
                     node_kind (n), example);

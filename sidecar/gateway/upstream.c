@@ -15,6 +15,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+
+/* Between connects to an engine that is not (yet) there. */
+#define ENGINE_RETRY_MS 5
+
 /* ------------------------------------------------------------ engine --- */
 
 /* The engine fd changes under the lock: gateway_stop() shuts it down from
@@ -221,7 +225,9 @@ upstream_connect (struct conn *c, char **why)
         return 0;
       if (monotonic_now_ms () >= deadline)
         break;
-      struct timespec ts = { 0, 100 * 1000 * 1000 };
+      /* A refused connect costs microseconds; the engine's socket appears
+       * once, and each ms of delay after that is a client's wait at start. */
+      struct timespec ts = { 0, ENGINE_RETRY_MS * 1000 * 1000 };
       nanosleep (&ts, NULL);
     }
   if (asprintf (why,
