@@ -490,7 +490,15 @@ gateway_policy_create (const struct gateway_options *o, const cJSON *req,
       *status = 400;
       return podsock_error_make (err, 0, "podsock gateway: HostConfig is not an object");
     }
-  if (gateway_policy_privileged (o, cJSON_IsTrue (gwjson_get (hc, "Privileged")), status, err) < 0)
+  const cJSON *priv = gwjson_get (hc, "Privileged");
+  if (priv && !cJSON_IsBool (priv) && !cJSON_IsNull (priv))
+    {
+      /* The engine's reading of 1 or "true" is its own: refused here. */
+      *status = 400;
+      return podsock_error_make (err, 0,
+                                 "podsock gateway: HostConfig.Privileged must be true or false");
+    }
+  if (gateway_policy_privileged (o, cJSON_IsTrue (priv), status, err) < 0)
     return -1;
   if (o->allowed_bind_sources
       && (check_each (o, gwjson_get (hc, "Binds"), check_bind, m, status, err) < 0

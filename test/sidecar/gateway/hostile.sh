@@ -95,6 +95,7 @@ refused key-masked-kelvin 403 $SO
 
 # Ambiguous or invalid bodies: 400.
 for c in dup-privileged dup-hostconfig bad-surrogate trailing deep non-object; do refused $c 400 "${BODY[@]}"; done
+for c in privileged-number privileged-string; do refused $c 400 "HostConfig.Privileged must be true or false"; done
 
 # Targets.
 refused target-long 414 "podsock gateway: request target"

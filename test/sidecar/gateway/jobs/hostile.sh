@@ -105,6 +105,8 @@ create key-masked-kelvin '{"Mas\u212aedPaths":[]}'
 
 # ------------------------------------------------------ ambiguous bodies ---
 create dup-privileged '{"Privileged":false,"Privileged":true}'
+create privileged-number '{"Privileged":1}'
+create privileged-string '{"Privileged":"true"}'
 raw dup-hostconfig POST "$V/containers/create" "{$I,\"HostConfig\":{},\"hostconfig\":{\"Privileged\":true}}"
 raw bad-surrogate POST "$V/containers/create" "{$I,\"Labels\":{\"a\":\"\\ud800\"},\"HostConfig\":{\"Privileged\":true}}"
 raw trailing POST "$V/containers/create" "{$I}{\"HostConfig\":{\"Privileged\":true}}"
