@@ -278,6 +278,11 @@ detect_engine_version (const char *podman, char *out, size_t cap, podsock_error_
   pclose (f);
   /* "podman version 4.3.1" */
   v = strstr (line, "version ");
+  if (line[0] == '\0')
+    return podsock_error_make (err, 0,
+                               "%s --version printed nothing: is podman installed there? (set "
+                               "engine.podman or --podman to its path)",
+                               podman);
   if (v == NULL)
     return podsock_error_make (err, 0, "%s --version said '%s', not its version", podman, line);
   snprintf (out, cap, "%.*s", (int) strcspn (v + 8, " \n"), v + 8);

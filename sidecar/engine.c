@@ -14,19 +14,198 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
-/* containers.conf from what the pod allows.  The pod's network namespace is
- * already private, so "host" costs no isolation from other pods; journald
- * does not exist in a pod, hence k8s-file and file. */
+/* ------------------------------------------------ the engine's version --- */
+
+/* The dpkg paragraph of one package in status text: its Version when its
+ * Status is "install ok installed", as the upstream version ("1:5.4.2+ds1-2"
+ * -> "5.4.2").  0, or -1 when the package is not installed there. */
+static int
+dpkg_installed_version (const char *status, const char *package, char *out, size_t cap)
+{
+  cleanup_free char *head = xasprintf ("Package: %s\n", package);
+  const char *p = status;
+
+  while ((p = strstr (p, head)) != NULL)
+    {
+      const char *end, *v, *st;
+      size_t n;
+      if (p != status && p[-1] != '\n')
+        {
+          p++;
+          continue;
+        }
+      end = strstr (p, "\n\n");
+      if (end == NULL)
+        end = p + strlen (p);
+      st = strstr (p, "\nStatus: install ok installed\n");
+      v = strstr (p, "\nVersion: ");
+      if (st == NULL || st >= end || v == NULL || v >= end)
+        return -1;
+      v += 10;
+      if (strchr (v, ':') && strchr (v, ':') < strchr (v, '\n'))
+        v = strchr (v, ':') + 1; /* an epoch */
+      n = strspn (v, "0123456789.");
+      if (n == 0 || n >= cap)
+        return -1;
+      memcpy (out, v, n);
+      out[n] = '\0';
+      return 0;
+    }
+  return -1;
+}
+
+int
+engine_version_from_dpkg (const char *admindir, const char *podman_path, char *out, size_t cap)
+{
+  cleanup_free char *list_path = xasprintf ("%s/info/podman.list", admindir);
+  cleanup_free char *status_path = xasprintf ("%s/status", admindir);
+  cleanup_free char *list = NULL, *status = NULL, *line = xasprintf ("\n%s\n", podman_path);
+  podsock_error_t rerr = NULL;
+
+  out[0] = '\0';
+  /* The file list says the package owns this binary: a podman installed
+   * by other means over or beside it is not the package's. */
+  if (fs_read_file (list_path, 1 << 20, &list, NULL, &rerr) < 0
+      || fs_read_file (status_path, 16 << 20, &status, NULL, &rerr) < 0)
+    {
+      podsock_error_free (&rerr);
+      return -1;
+    }
+  if (strncmp (list, line + 1, strlen (line + 1)) != 0 && strstr (list, line) == NULL)
+    return -1;
+  return dpkg_installed_version (status, "podman", out, cap);
+}
+
+/* cfg->podman as execvpe finds it, resolved ("podman" -> "/usr/bin/podman"). */
+static char *
+podman_path (const char *podman)
+{
+  const char *path = getenv ("PATH");
+  cleanup_free char *copy = NULL;
+  char *save = NULL;
+
+  if (strchr (podman, '/'))
+    return realpath (podman, NULL);
+  copy = xstrdup (path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *cand = xasprintf ("%s/%s", dir, podman);
+      if (access (cand, X_OK) == 0)
+        return realpath (cand, NULL);
+    }
+  return NULL;
+}
+
+int
+engine_major (const char *version)
+{
+  unsigned major = 0;
+
+  return version && sscanf (version, "%u.", &major) == 1 ? (int) major : 0;
+}
+
+const char *
+engine_network_mode (const struct detect_report *r)
+{
+  if (r->network_host)
+    return "host";
+  return engine_major (r->engine_version) >= 5 ? "pasta" : "slirp4netns";
+}
+
+static long
+now_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* podman's version before podman runs: what it writes depends on it.
+ * `podman --version` costs a Go start-up on the way to the first answer
+ * (35 to 50 ms on an idle 2-core machine here, about 200 ms under load), so
+ * the package database is read first (0.1 to 0.3 ms, 2 to 3 ms on a cold
+ * cache); the binary answers only where no package owns it. */
+void
+engine_detect_version (const struct podsock_config *cfg, struct detect_report *r)
+{
+  cleanup_error podsock_error_t err = NULL;
+  cleanup_free char *path = NULL;
+  long start = now_us ();
+  const char *source = "dpkg";
+  char took[32];
+
+  if (r->engine_version[0])
+    return;
+  path = podman_path (cfg->podman);
+  if (path == NULL
+      || engine_version_from_dpkg ("/var/lib/dpkg", path, r->engine_version,
+                                   sizeof r->engine_version)
+             < 0)
+    {
+      source = "podman --version";
+      if (detect_engine_version (cfg->podman, r->engine_version, sizeof r->engine_version, &err)
+          < 0)
+        {
+          log_warn ("engine version: %s; writing the configuration that podman 4 and 5 both read",
+                    err->msg);
+          return;
+        }
+    }
+  snprintf (took, sizeof took, "%.3f", (double) (now_us () - start) / 1000.0);
+  podsock_log_fields (PODSOCK_LOG_DEBUG, "engine version", "podman", r->engine_version, "from",
+                      source, "ms", took, NULL);
+}
+
+/* exec sessions through the Docker API: podman keeps each exec's conmon for
+ * exit_command_delay (300 s by default, "to mimic Docker's exec cleanup")
+ * before the session is removed, so a job that execs often piles them up.
+ * Clients read the exit code right after the stream ends (the docker CLI,
+ * testcontainers), well within this. */
+#define EXEC_CLEANUP_DELAY_S 5
+
+/* The [containers] netns and the [network] table for this engine.  podman 4
+ * (4.3: CNI or netavark, whichever is installed; no pasta default) keeps
+ * slirp4netns with tun.  podman 5 has only netavark and makes pasta its
+ * rootless default (slirp4netns is deprecated there): pasta for the
+ * containers' own networks and for the rootless network namespace of
+ * user-defined networks, both needing /dev/net/tun.  pasta forwards
+ * published ports itself (slirp4netns needs rootlessport), and podman 5.3+
+ * gives containers host.containers.internal (169.254.1.2, pasta's
+ * --map-guest-addr) to reach the pod's address, where the other containers'
+ * ports are published. */
+static char *
+network_conf (const struct detect_report *r, char **network_table)
+{
+  const char *mode = engine_network_mode (r);
+
+  if (engine_major (r->engine_version) >= 5)
+    *network_table = xasprintf ("\n[network]\n"
+                                "network_backend = \"netavark\"\n"
+                                "default_rootless_network_cmd = \"%s\"\n",
+                                r->network_host ? "pasta" : mode);
+  else
+    *network_table = xstrdup ("");
+  return xasprintf ("netns = \"%s\"\n", mode);
+}
+
+/* containers.conf from what the pod allows and which podman runs.  The
+ * pod's network namespace is already private, so "host" costs no isolation
+ * from other pods; journald does not exist in a pod, hence k8s-file and
+ * file. */
 static int
 write_containers_conf (struct engine *e, const struct detect_report *r, podsock_error_t *err)
 {
-  cleanup_free char *text = NULL;
+  cleanup_free char *text = NULL, *network_table = NULL;
+  cleanup_free char *netns = network_conf (r, &network_table);
 
   text = xasprintf ("# Written by podsock-sidecar from its detection report; do not edit.\n"
+                    "# podman %s\n"
                     "[containers]\n"
                     "%s"
                     "cgroups = \"%s\"\n"
@@ -38,11 +217,13 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
                     "[engine]\n"
                     "cgroup_manager = \"cgroupfs\"\n"
                     "events_logger = \"file\"\n"
+                    "exit_command_delay = %d\n"
                     /* Root of a pod's user namespace (hostUsers: false) would
                      * use /run/libpod, not writable in a pod. */
                     "tmp_dir = \"%s/libpod/tmp\"\n"
-                    "runtime = \"crun\"\n",
-                    r->network_host ? "netns = \"host\"\n" : "netns = \"slirp4netns\"\n",
+                    "runtime = \"crun\"\n"
+                    "%s",
+                    r->engine_version[0] ? r->engine_version : "version unknown", netns,
                     r->cgroups_enabled ? "enabled" : "disabled",
                     /* A fresh proc cannot be mounted under a masked /proc. */
                     r->proc_bind ? "volumes = [\"/proc:/proc\"]\n" : "",
@@ -51,7 +232,8 @@ write_containers_conf (struct engine *e, const struct detect_report *r, podsock_
                     /* Under the filter crun cannot create a session keyring
                      * (keyctl is denied): "create keyring: Operation not
                      * permitted".  Containers then share the engine's. */
-                    e->seccomp.filter ? "keyring = false\n" : "", e->run_dir);
+                    e->seccomp.filter ? "keyring = false\n" : "", EXEC_CLEANUP_DELAY_S, e->run_dir,
+                    network_table);
   return fs_write_file_atomic (e->containers_conf, text, err);
 }
 
@@ -210,7 +392,9 @@ int
 engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *err)
 {
   cleanup_free char *confdir = xasprintf ("%s/podsock", e->run_dir);
+  char delay[16];
 
+  engine_detect_version (e->cfg, r);
   if (storage_reconcile_driver (e->graphroot, r, err) < 0)
     return podsock_error_prefix (err, "storage directory");
   if (fs_mkdir_p (confdir, 0700, err) < 0)
@@ -223,6 +407,11 @@ engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *er
   if (write_containers_conf (e, r, err) < 0 || write_storage_conf (e, r, err) < 0)
     return podsock_error_prefix (err, "write podman configuration");
   build_env (e, r);
+  snprintf (delay, sizeof delay, "%d", EXEC_CLEANUP_DELAY_S);
+  podsock_log_fields (PODSOCK_LOG_INFO, "podman configuration written", "engine",
+                      r->engine_version[0] ? r->engine_version : "unknown", "network_mode",
+                      engine_network_mode (r), "exec_cleanup_delay_s", delay, "containers_conf",
+                      e->containers_conf, NULL);
   return 0;
 }
 
@@ -246,18 +435,27 @@ set_engine_rlimits (const struct podsock_config *c)
     }
 }
 
+/* crun keeps its state in /run/crun when it runs as root (root of a
+ * hostUsers: false pod), not writable in a pod; rootless it uses
+ * XDG_RUNTIME_DIR/crun, the same directory. */
+void
+engine_build_argv (const struct engine *e, char *argv[ENGINE_ARGV_MAX])
+{
+  char *const args[ENGINE_ARGV_MAX] = { e->cfg->podman,   "system",        "service", "--time=0",
+                                        "--runtime-flag", e->runtime_root, NULL };
+
+  memcpy (argv, args, sizeof args);
+}
+
 /* In the child between fork and exec: only async-signal-safe calls. */
 static void __attribute__ ((noreturn))
 exec_podman (struct engine *e, int listen_fd, int out_w, const sigset_t *child_mask)
 {
-  /* crun keeps its state in /run/crun when it runs as root (root of a
-   * hostUsers: false pod), not writable in a pod; rootless it uses
-   * XDG_RUNTIME_DIR/crun, the same directory. */
-  char listen_pid[32], *argv[] = { (char *) e->cfg->podman, "system",        "service", "--time=0",
-                                   "--runtime-flag",        e->runtime_root, NULL };
+  char listen_pid[32], *argv[ENGINE_ARGV_MAX];
   size_t n = 0;
   int devnull, lfd, ofd;
 
+  engine_build_argv (e, argv);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   sigprocmask (SIG_SETMASK, child_mask, NULL);
   /* Into the engine's cgroup leaf, where its limits are (sidecar/cgroup.h). */

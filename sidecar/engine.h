@@ -47,6 +47,33 @@ int engine_prepare_dirs (struct engine *e, podsock_error_t *err);
  * containers.conf and storage.conf and builds podman's environment. */
 int engine_configure (struct engine *e, struct detect_report *r, podsock_error_t *err);
 
+/* podman's version into r->engine_version when it is still empty: from the
+ * package database when a dpkg package owns the binary (no process, well
+ * under a millisecond), else from `podman --version`.  Leaves it empty (and
+ * logs why) when neither says; the configuration is then podman 4's, which
+ * podman 5 reads too.  engine_configure calls it; call it earlier to know
+ * engine_network_mode() before. */
+void engine_detect_version (const struct podsock_config *cfg, struct detect_report *r);
+
+/* The version dpkg's database in admindir ("/var/lib/dpkg") records for the
+ * package "podman" when its file list holds podman_path and it is installed,
+ * as the upstream version ("5.4.2" from "5.4.2+ds1-2+b2"); 0, or -1. */
+int engine_version_from_dpkg (const char *admindir, const char *podman_path, char *out, size_t cap);
+
+/* The major version of "5.4.2"; 0 when unknown. */
+int engine_major (const char *version);
+
+/* The network nested containers get by default, and so what the gateway
+ * turns default/bridge into: "host" without /dev/net/tun; with it "pasta"
+ * on podman 5 (its default, slirp4netns deprecated) and "slirp4netns" on
+ * podman 4 or an unknown version. */
+const char *engine_network_mode (const struct detect_report *r);
+
+/* podman's command line: podman system service --time=0 --runtime-flag
+ * root=RUN_DIR/crun, NULL-terminated; the strings belong to e. */
+#define ENGINE_ARGV_MAX 8
+void engine_build_argv (const struct engine *e, char *argv[ENGINE_ARGV_MAX]);
+
 /* Starts podman with listen_fd as fd 3 (LISTEN_FDS=1, LISTEN_PID=its pid). */
 int engine_start (struct engine *e, int listen_fd, const sigset_t *child_mask,
                   podsock_error_t *err);

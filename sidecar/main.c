@@ -253,7 +253,9 @@ log_report (const struct detect_report *r)
         PODSOCK_LOG_INFO, "engine configuration chosen", "storage_driver",
         detect_driver_name (r->driver), "network", r->network_host ? "host" : "private", "cgroups",
         r->cgroups_enabled ? "enabled" : "disabled", "proc", r->proc_bind ? "bind" : "fresh",
-        "id_mapping", detect_idmode_name (r->idmode), "storage_filesystem", r->storage_fs, NULL);
+        "id_mapping", detect_idmode_name (r->idmode), "storage_filesystem", r->storage_fs,
+        "network_mode", engine_network_mode (r), "engine",
+        r->engine_version[0] ? r->engine_version : "unknown", NULL);
 }
 
 /* Orphans (conmon, the pause process) must come to us when we are not
@@ -299,6 +301,7 @@ prepare_engine (struct sidecar *sc, podsock_error_t *err)
   if (engine_prepare_dirs (&sc->engine, err) < 0)
     return -1;
   detect (sc);
+  engine_detect_version (&sc->opts.cfg, &sc->report);
   log_report (&sc->report);
   if (!sc->report.can_run)
     {
@@ -323,10 +326,11 @@ start_gateway (struct sidecar *sc, podsock_error_t *err)
   struct gateway_options go = {
     .engine_socket = sc->engine.api_socket,
     .wait_seconds = c->gateway_wait_seconds,
-    /* With tun, slirp4netns per container: podman's rootless bridge would
-     * need a writable /proc/sys (ip_forward), which a pod does not have. */
+    /* With tun, slirp4netns (podman 4) or pasta (podman 5) per container:
+     * podman's rootless bridge would need a writable /proc/sys
+     * (ip_forward), which a pod does not have. */
     .rewrite_network = 1,
-    .network_target = r->network_host ? "host" : "slirp4netns",
+    .network_target = engine_network_mode (r),
     .default_memory_bytes = c->container_memory_bytes,
     .default_pids = c->container_pids,
     .allowed_bind_sources = (const char *const *) c->allowed_bind_sources,
@@ -356,8 +360,7 @@ start_gateway (struct sidecar *sc, podsock_error_t *err)
   if (gateway_start (&sc->gateway, sc->listen_fd, &go, err) < 0)
     return podsock_error_prefix (err, "gateway");
   podsock_log_fields (PODSOCK_LOG_INFO, "gateway serving the socket", "engine_socket",
-                      sc->engine.api_socket, "network_rewrite",
-                      r->network_host ? "host" : "slirp4netns", NULL);
+                      sc->engine.api_socket, "network_rewrite", engine_network_mode (r), NULL);
   return 0;
 }
 

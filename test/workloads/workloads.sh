@@ -15,6 +15,11 @@
 #
 #   workloads.sh [MODE]...      (default: dockerd notun tun)
 #
+# With PODSIM_ROOTFS (ctest image.pod.workloads) the pods run the image's
+# files and engine (podman 5) instead of the host's: the logs and the table
+# are then named workloads-image*, and an exception may name that engine
+# only ("image:tun").
+#
 # Environment: WL_STEPS (job.sh step groups to run, e.g. "run stop"),
 # WL_REUSE_LOGS=1 (compare the results of the last run's logs, run nothing),
 # WL_REPORT (a file for the Markdown table, default $BUILD/workloads.md),
@@ -28,12 +33,13 @@
 WL_DIR=$TOP/test/workloads
 
 # ---- the documented exceptions: the only places podsock may differ ----
-# STEP|MODES (notun, tun or "notun tun")|podsock's expected VALUE (a glob)|why
+# STEP|MODES (notun, tun or "notun tun"; "image:tun" only on the image's
+# engine)|podsock's expected VALUE (a glob)|why
 EXCEPTIONS=$(
 	cat <<'EOF'
 testcontainers-postgres|notun tun|rc=0 answer=42|The reference dockerd runs with --bridge=none as the issue's docker:dind set-up does: a container on the default network has no network, so its published port cannot be reached (Docker publishes ports only on bridge networks). podsock must pass on its own.
 build-cache-mount|notun tun|rc=0|dockerd's classic builder refuses `RUN --mount` ("the --mount option requires BuildKit"); podman's builder (buildah) runs cache mounts without BuildKit, which is what the issue asks for: the classic builder is the one podsock offers, so it must work there.
-run-rm-notfound|notun tun|rc=1 left=0|podman initialises a container when a client attaches to it, so `docker run --rm IMAGE no-such-command` fails at the attach with 409 and the docker CLI prints only "unable to upgrade to tcp, received 409" and exits 1, where dockerd's start fails with "executable file not found" and the CLI exits 127. The container does not stay behind: the gateway removes an AutoRemove container whose attach or start failed, as dockerd does. (Answering that attach as dockerd would is not done yet: issue 17.)
+run-rm-notfound|notun tun|rc=1 left=0|podman initialises a container when a client attaches to it, so `docker run --rm IMAGE no-such-command` fails at the attach with 409 (podman 4.3.1; 500 from podman 5.4) and the docker CLI prints only "unable to upgrade to tcp, received 409" (or 500) and exits 1, where dockerd's start fails with "executable file not found" and the CLI exits 127. The container does not stay behind: the gateway removes an AutoRemove container whose attach or start failed, as dockerd does. (Answering that attach as dockerd would is not done yet: issue 17.)
 run-detached-rm-wait|notun tun|run=0 rc=0 out=[06]|`docker run -d --rm` of a container that exits 6, then `docker wait`: when the container has already exited and podman's cleanup removed it before the wait arrives, podman 4.3.1 answers the wait with 0 (seen once in four runs, with tun, in a fresh-clone CI run); dockerd keeps the status. Either outcome is accepted until the gateway answers such a wait from the exit status it sees in the engine's died event (issue 17).
 exec-notfound|notun tun|rc=127|crun reports a command that does not exist as 127, the shell's and `docker run`'s code for it; dockerd 20.10's exec gives 126 for the same command. A job that tests for "not found" gets the conventional code.
 project-files|notun tun|write=0 uid=1234 rm=0|With rootful Docker the files a non-root container user writes into the project directory belong to that UID on the host and the job (uid 1600) cannot delete them (rm fails); podsock hands them back to the job (docs/ownership.md), so the job deletes them at once.
@@ -98,13 +104,21 @@ stage_job() {
 }
 [ "${WL_REUSE_LOGS:-0}" = 1 ] || stage_job
 
+# Which engine the pods run: the host's, or the image's (podsim --rootfs).
+WL_ENGINE=host
+WL_LOG=$BUILD/workloads
+if [ -n "${PODSIM_ROOTFS:-}" ]; then
+	WL_ENGINE=image
+	WL_LOG=$BUILD/workloads-image
+fi
+
 declare -A VAL DET SECS
 run_mode() { # MODE: runs the job; fills VAL[MODE/STEP], DET[MODE/STEP]
 	local m=$1 out rc=0 line step
 	local t0=$SECONDS
 	if [ "${WL_REUSE_LOGS:-0}" = 1 ]; then
-		echo "=== $m: the results of $BUILD/workloads-$m.log (WL_REUSE_LOGS=1)" >&2
-		out=$(cat "$BUILD/workloads-$m.log") || fail "no $BUILD/workloads-$m.log to reuse"
+		echo "=== $m: the results of $WL_LOG-$m.log (WL_REUSE_LOGS=1)" >&2
+		out=$(cat "$WL_LOG-$m.log") || fail "no $WL_LOG-$m.log to reuse"
 		m=reuse-$m
 	else
 		echo "=== $m: running the job" >&2
@@ -137,7 +151,7 @@ run_mode() { # MODE: runs the job; fills VAL[MODE/STEP], DET[MODE/STEP]
 	reuse-*) m=${m#reuse-} ;;
 	esac
 	SECS[$m]=$((SECONDS - t0))
-	printf '%s\n' "$out" >"$BUILD/workloads-$m.log"
+	printf '%s\n' "$out" >"$WL_LOG-$m.log"
 	[ "$rc" = 0 ] || {
 		echo "--- $m: the job exited $rc; its output:" >&2
 		tail -n 40 <<<"$out" >&2
@@ -169,14 +183,14 @@ exception() {
 	local s ms e w
 	while IFS='|' read -r s ms e w; do
 		[ "$s" = "$1" ] || continue
-		[[ " $ms " == *" $2 "* ]] || continue
+		[[ " $ms " == *" $2 "* || " $ms " == *" $WL_ENGINE:$2 "* ]] || continue
 		printf '%s|%s\n' "$e" "$w"
 		return 0
 	done <<<"$EXCEPTIONS"
 	return 1
 }
 
-report=${WL_REPORT:-$BUILD/workloads.md}
+report=${WL_REPORT:-$WL_LOG.md}
 fails=0
 if [[ " ${modes[*]} " == *" dockerd "* ]]; then
 	while IFS='|' read -r step want; do
@@ -228,7 +242,7 @@ done
 mv "$report.new" "$report"
 cat "$report"
 for m in "${modes[@]}"; do echo "seconds: $m ${SECS[$m]}"; done
-echo "the table: $report; the jobs' output: $BUILD/workloads-MODE.log"
+echo "the table: $report; the jobs' output: $WL_LOG-MODE.log (engine: $WL_ENGINE)"
 [ "$fails" = 0 ] || fail "$fails step(s) differ from the reference dockerd (see FAIL lines above)"
 if [[ " ${modes[*]} " != *" dockerd "* ]]; then
 	ok "values of ${modes[*]} shown; nothing compared (no dockerd run: add the mode dockerd)"
