@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,17 +228,18 @@ set_enum (int *field, const char *v, const char *const *names, size_t n, const c
 }
 
 int
-config_drivers_add (struct podsock_config *c, size_t *n, const char *name, podsock_error_t *err)
+config_drivers_add (enum config_driver *drivers, size_t *n, const char *name,
+                    podsock_error_t *err)
 {
   int d = parse_name (name, config_driver_names, ARRAY_SIZE (config_driver_names));
   if (d < 0)
     return podsock_error_make (
         err, 0, "unknown storage driver '%s'; write overlay, fuse-overlayfs or vfs", name);
   for (size_t i = 0; i < *n; i++)
-    if (c->drivers[i] == (enum config_driver) d)
+    if (drivers[i] == (enum config_driver) d)
       return podsock_error_make (err, 0, "driver '%s' is listed twice; name each driver once",
                                  name);
-  c->drivers[(*n)++] = (enum config_driver) d;
+  drivers[(*n)++] = (enum config_driver) d;
   return 0;
 }
 
@@ -246,14 +248,17 @@ static int
 set_drivers_text (struct podsock_config *c, const char *v, podsock_error_t *err)
 {
   cleanup_free char *copy = xstrdup (v);
+  enum config_driver list[ARRAY_SIZE (c->drivers)];
   char *save = NULL;
   size_t n = 0;
 
+  /* Built aside: a refused list leaves the drivers as they were. */
   for (char *t = strtok_r (copy, ",", &save); t; t = strtok_r (NULL, ",", &save))
-    if (config_drivers_add (c, &n, t, err) < 0)
+    if (config_drivers_add (list, &n, t, err) < 0)
       return -1;
   if (n == 0)
     return podsock_error_make (err, 0, "no storage driver given; write e.g. overlay,vfs");
+  memcpy (c->drivers, list, n * sizeof *list);
   c->n_drivers = n;
   return 0;
 }
@@ -268,7 +273,7 @@ config_set_words (char ***field, const char *v, podsock_error_t *err)
   for (const char *p = v; *p; p++)
     n += *p == ',';
   if (n > CONFIG_MAX_LIST)
-    return podsock_error_make (err, 0, "more than %d entries", CONFIG_MAX_LIST);
+    return podsock_error_make (err, 0, "more than %d entries; keep at most %d", CONFIG_MAX_LIST, CONFIG_MAX_LIST);
   list = xcalloc (n + 1, sizeof *list);
   for (const char *p = v; *p;)
     {
@@ -282,11 +287,49 @@ config_set_words (char ***field, const char *v, podsock_error_t *err)
   return 0;
 }
 
+/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static bool
+valid_utf8 (const unsigned char *p)
+{
+  while (*p)
+    {
+      unsigned c = *p++, n, lo = 0x80, hi = 0xbf;
+      if (c < 0x80)
+        continue;
+      if (c >= 0xc2 && c <= 0xdf)
+        n = 1;
+      else if (c >= 0xe0 && c <= 0xef)
+        n = 2;
+      else if (c >= 0xf0 && c <= 0xf4)
+        n = 3;
+      else
+        return false;
+      if (c == 0xe0)
+        lo = 0xa0; /* overlong */
+      else if (c == 0xed)
+        hi = 0x9f; /* surrogates */
+      else if (c == 0xf0)
+        lo = 0x90; /* overlong */
+      else if (c == 0xf4)
+        hi = 0x8f; /* past U+10FFFF */
+      for (unsigned i = 0; i < n; i++, p++, lo = 0x80, hi = 0xbf)
+        if (*p < lo || *p > hi)
+          return false;
+    }
+  return true;
+}
+
 /* One scalar setting from its text. */
 int
 config_setting_set (struct podsock_config *c, const struct setting *s, const char *v,
                     podsock_error_t *err)
 {
+  unsigned mode;
+
+  /* YAML refuses other bytes; the environment and --set must too, or
+   * --print-config would print a file that does not load. */
+  if (!valid_utf8 ((const unsigned char *) v))
+    return podsock_error_make (err, 0, "the value is not valid UTF-8; write it in UTF-8");
   switch (s->type)
     {
     case T_PATH:
@@ -297,12 +340,12 @@ config_setting_set (struct podsock_config *c, const struct setting *s, const cha
         c->status_file_derived = 0;
       return 0;
     case T_MODE:
-      if (parse_mode (v, SETTING_FIELD (c, s, unsigned)) < 0
-          || (*SETTING_FIELD (c, s, unsigned) & ~0777u) != 0)
+      if (parse_mode (v, &mode) < 0 || (mode & ~0777u) != 0)
         return podsock_error_make (err, 0,
                                    "'%s' is not an octal mode like 0660 (at most 0777, no "
                                    "setuid, setgid or sticky bits)",
                                    v);
+      *SETTING_FIELD (c, s, unsigned) = mode;
       return 0;
     case T_GROUP:
       return set_group (SETTING_FIELD (c, s, gid_t), v, err);

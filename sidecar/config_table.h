@@ -67,8 +67,9 @@ extern const char *const config_format_names[2];
 int config_setting_set (struct podsock_config *c, const struct setting *s, const char *v,
                         podsock_error_t *err);
 
-/* Appends driver name to c->drivers[*n]; refuses unknown and repeated ones. */
-int config_drivers_add (struct podsock_config *c, size_t *n, const char *name,
+/* Appends driver name to drivers[*n] (a list of at most 3 being built);
+ * refuses unknown and repeated ones. */
+int config_drivers_add (enum config_driver *drivers, size_t *n, const char *name,
                         podsock_error_t *err);
 
 /* The settings that must agree with each other; returns the index of the

@@ -88,6 +88,7 @@ scalar_text (struct loader *l, const yaml_node_t *n, const char *path, const cha
 static int
 load_drivers (struct loader *l, const yaml_node_t *n, const char *path, podsock_error_t *err)
 {
+  enum config_driver list[ARRAY_SIZE (l->c->drivers)];
   size_t count = 0;
   yaml_node_item_t *it;
 
@@ -100,11 +101,12 @@ load_drivers (struct loader *l, const yaml_node_t *n, const char *path, podsock_
       const char *v;
       if (scalar_text (l, item, path, "overlay", &v, err) < 0)
         return -1;
-      if (config_drivers_add (l->c, &count, v, err) < 0)
+      if (config_drivers_add (list, &count, v, err) < 0)
         return located (l, item, path, err);
     }
   if (count == 0)
     return fail_at (l, n, path, err, "the list is empty; write e.g. [overlay, vfs]");
+  memcpy (l->c->drivers, list, count * sizeof *list);
   l->c->n_drivers = count;
   return 0;
 }
@@ -124,7 +126,7 @@ load_list (struct loader *l, const yaml_node_t *n, const char *path, char ***fie
                     paths ? " of absolute paths" : "", node_kind (n), example);
   cap = (size_t) (n->data.sequence.items.top - n->data.sequence.items.start);
   if (cap > CONFIG_MAX_LIST)
-    return fail_at (l, n, path, err, "more than %d entries", CONFIG_MAX_LIST);
+    return fail_at (l, n, path, err, "more than %d entries; keep at most %d", CONFIG_MAX_LIST, CONFIG_MAX_LIST);
   list = xcalloc (cap + 1, sizeof (char *));
   for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
     {
@@ -141,7 +143,10 @@ load_list (struct loader *l, const yaml_node_t *n, const char *path, char ***fie
       if (*v == '\0' || strchr (v, ','))
         {
           strv_free (list);
-          return fail_at (l, item, path, err, "entry '%s' is empty or holds a comma", v);
+          return fail_at (l, item, path, err,
+                          "entry '%s' is empty or holds a comma; write one entry per list "
+                          "item, e.g. [A, B]",
+                          v);
         }
       list[count++] = xstrdup (v);
     }
