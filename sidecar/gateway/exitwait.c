@@ -14,6 +14,7 @@
  * whose next exit is its first: one the gateway saw attached (the engine
  * initialised it) and not yet started, which is how docker run asks. */
 #include "gateway/internal.h"
+#include "strv.h"
 #include <podsock/log.h>
 #include <podsock/util.h>
 
@@ -100,7 +101,7 @@ exit_event (int fd, const char *id)
 }
 
 static int
-ask (struct conn *c)
+ask (struct conn *c, const char *id)
 {
   char *why = NULL;
   cleanup_free char *req = NULL;
@@ -112,7 +113,7 @@ ask (struct conn *c)
     }
   req = xasprintf ("POST /v4.0.0/libpod/containers/%s/wait?condition=exited HTTP/1.1\r\n"
                    "Host: podsock-gateway\r\nContent-Length: 0\r\n\r\n",
-                   c->x.t.id);
+                   id);
   return gw_write_all (c->engine.fd, req, strlen (req));
 }
 
@@ -153,7 +154,8 @@ take_answer (struct conn *c, const struct http_message *r, int *code, char *msg,
 /* Whichever comes first: the exit file, the engine's answer, or the
  * client's hang-up. */
 static int
-await_exit (struct conn *c, int watch, const char *dir, int *code, char *msg, size_t msg_len)
+await_exit (struct conn *c, const char *id, int watch, const char *dir, int *code, char *msg,
+            size_t msg_len)
 {
   cleanup_error podsock_error_t err = NULL;
   struct http_message r;
@@ -164,7 +166,7 @@ await_exit (struct conn *c, int watch, const char *dir, int *code, char *msg, si
       struct pollfd p[3] = { { .fd = c->engine.fd, .events = POLLIN },
                              { .fd = c->client.fd, .events = 0 },
                              { .fd = watch, .events = POLLIN } };
-      if ((*code = read_exit_file (dir, c->x.t.id)) >= 0)
+      if ((*code = read_exit_file (dir, id)) >= 0)
         {
           upstream_close (c); /* its wait is still open: podman ends it with the connection */
           return EXIT_WAIT_ANSWERED;
@@ -176,7 +178,7 @@ await_exit (struct conn *c, int watch, const char *dir, int *code, char *msg, si
       if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL))
         return EXIT_WAIT_CLIENT_GONE;
       if (p[2].revents)
-        exit_event (watch, c->x.t.id);
+        exit_event (watch, id);
       if (p[0].revents && gw_read_more (&c->engine, 0, -1) <= 0)
         {
           upstream_close (c);
@@ -218,18 +220,28 @@ send_status (struct conn *c, int code, const char *msg)
 int
 gateway_exit_wait (struct conn *c, const struct http_message *m)
 {
-  char discard_buf[256], msg[512] = "";
+  char discard_buf[256], msg[512] = "", id[72] = "";
   struct sink discard = { .fd = -1, .raw = true, .buf = discard_buf, .cap = sizeof discard_buf };
   cleanup_free char *dir = xasprintf ("%s/libpod/tmp/exits",
                                       c->g->o.engine_run_dir ? c->g->o.engine_run_dir : "/nonexistent");
   bool keep_alive = m->keep_alive;
   int code = -1, r, watch;
 
+  /* The client's reference (a name, an id prefix) as the full id the
+   * engine names the exit file after, and the only text that goes into
+   * the engine's request. */
+  strv_free (gw_containers_sources (&c->g->containers, c->x.t.id, id));
   /* A wait has no body; one that comes anyway is read and dropped. */
   gw_consume (&c->client, m->head_len);
   if (gw_pump_body (&c->client, m, &discard, (int) c->g->o.header_timeout_seconds * 1000, -1) < 0)
     return 0;
-  if (ask (c) < 0)
+  if (id[0] == '\0')
+    {
+      /* removed since the wait was admitted */
+      gw_send_error (c->client.fd, 404, "podsock gateway: no such container", false);
+      return 0;
+    }
+  if (ask (c, id) < 0)
     {
       gw_send_error (c->client.fd, 503, "podsock gateway: the container engine cannot be reached",
                      false);
@@ -241,7 +253,7 @@ gateway_exit_wait (struct conn *c, const struct http_message *m)
   if (gw_write_all (c->client.fd, wait_head, sizeof wait_head - 1) < 0)
     r = EXIT_WAIT_CLIENT_GONE;
   else
-    r = await_exit (c, watch, dir, &code, msg, sizeof msg);
+    r = await_exit (c, id, watch, dir, &code, msg, sizeof msg);
   if (watch >= 0)
     close (watch);
   if (r == EXIT_WAIT_CLIENT_GONE)
@@ -250,7 +262,7 @@ gateway_exit_wait (struct conn *c, const struct http_message *m)
       return 0;
     }
   if (r == EXIT_WAIT_FAILED)
-    log_warn ("gateway: the exit wait of container %.12s failed: %s", c->x.t.id, msg);
+    log_warn ("gateway: the exit wait of container %.12s failed: %s", id, msg);
   gateway_wait_ending (c);
   if (send_status (c, code, msg) < 0)
     return 0;
