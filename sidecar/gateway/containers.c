@@ -23,6 +23,8 @@ struct gw_container
   bool auto_remove;
   bool attached; /* an attach was answered: the engine initialised it */
   bool started;  /* a start was answered */
+  bool exited;   /* conmon wrote exit_code since the last start was asked */
+  int exit_code;
 };
 
 static struct gw_container **find (struct gw_containers *t, const char *ref);
@@ -220,6 +222,42 @@ void
 gw_containers_set_started (struct gw_containers *t, const char *ref)
 {
   entry_set (t, ref, offsetof (struct gw_container, started));
+}
+
+bool
+gw_containers_started (struct gw_containers *t, const char *ref)
+{
+  return entry_flag (t, ref, offsetof (struct gw_container, started));
+}
+
+void
+gw_containers_set_exit (struct gw_containers *t, const char *ref, int code)
+{
+  struct gw_container **pp;
+
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  if (pp)
+    {
+      (*pp)->exited = code >= 0;
+      (*pp)->exit_code = code;
+    }
+  pthread_mutex_unlock (&t->lock);
+}
+
+bool
+gw_containers_exit (struct gw_containers *t, const char *ref, int *code)
+{
+  struct gw_container **pp;
+  bool r;
+
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  r = pp && (*pp)->exited;
+  if (r)
+    *code = (*pp)->exit_code;
+  pthread_mutex_unlock (&t->lock);
+  return r;
 }
 
 bool

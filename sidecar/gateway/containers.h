@@ -52,8 +52,14 @@ bool gw_containers_is_removing (struct gw_containers *t, const char *id);
  * initialised the container: its conmon runs) and a start answered. */
 void gw_containers_set_attached (struct gw_containers *t, const char *ref);
 void gw_containers_set_started (struct gw_containers *t, const char *ref);
+bool gw_containers_started (struct gw_containers *t, const char *ref);
 /* Attached and never started: the container's next exit is its first. */
 bool gw_containers_first_run (struct gw_containers *t, const char *ref);
+/* The exit status conmon wrote for ref (code >= 0), or none (-1: a start
+ * was asked, the next exit is still to come). */
+void gw_containers_set_exit (struct gw_containers *t, const char *ref, int code);
+/* true and *code when an exit of ref is recorded. */
+bool gw_containers_exit (struct gw_containers *t, const char *ref, int *code);
 /* Waits up to timeout_ms while a container named name is being removed;
  * true when none is (any more). */
 bool gw_containers_wait_name (struct gw_containers *t, const char *name, long timeout_ms);

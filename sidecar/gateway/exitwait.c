@@ -166,7 +166,8 @@ await_exit (struct conn *c, const char *id, int watch, const char *dir, int *cod
       struct pollfd p[3] = { { .fd = c->engine.fd, .events = POLLIN },
                              { .fd = c->client.fd, .events = 0 },
                              { .fd = watch, .events = POLLIN } };
-      if ((*code = read_exit_file (dir, id)) >= 0)
+      if (gw_containers_exit (&c->g->containers, id, code)
+          || (*code = read_exit_file (dir, id)) >= 0)
         {
           upstream_close (c); /* its wait is still open: podman ends it with the connection */
           return EXIT_WAIT_ANSWERED;
@@ -217,13 +218,78 @@ send_status (struct conn *c, int code, const char *msg)
   return gw_write_all (c->client.fd, out, strlen (out));
 }
 
+/* podman's exits directory: tmp_dir (containers.conf) + "/exits". */
+static char *
+exits_dir (const struct gateway *g)
+{
+  return xasprintf ("%s/libpod/tmp/exits",
+                    g->o.engine_run_dir ? g->o.engine_run_dir : "/nonexistent");
+}
+
+/* The watcher: records each exit of a container the gateway created, so
+ * that a wait that comes after podman removed the container (and its exit
+ * file: docker run -d --rm, then docker wait) still gets its status. */
+static void
+record_exits (struct gateway *g, int watch, const char *dir, bool *lost)
+{
+  char buf[4096] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+  ssize_t n;
+
+  while ((n = read (watch, buf, sizeof buf)) > 0)
+    for (char *p = buf; p < buf + n;)
+      {
+        const struct inotify_event *e = (const struct inotify_event *) (void *) p;
+        int code;
+        *lost |= (e->mask & IN_IGNORED) != 0; /* the directory went */
+        if (e->len > 0 && gw_containers_known (&g->containers, e->name)
+            && (code = read_exit_file (dir, e->name)) >= 0)
+          gw_containers_set_exit (&g->containers, e->name, code);
+        p += sizeof *e + e->len;
+      }
+}
+
+static void *
+exits_run (void *arg)
+{
+  struct gateway *g = arg;
+  cleanup_free char *dir = exits_dir (g);
+  int watch = -1;
+
+  for (;;)
+    {
+      bool lost = false;
+      if (watch < 0)
+        watch = watch_exits (dir); /* podman makes it at its start */
+      struct pollfd p[2] = { { .fd = g->stop_fd, .events = POLLIN },
+                             { .fd = watch, .events = POLLIN } };
+      if (TEMP_FAILURE_RETRY (poll (p, watch >= 0 ? 2 : 1, watch >= 0 ? -1 : 100)) < 0
+          || p[0].revents)
+        break;
+      if (watch >= 0 && p[1].revents)
+        record_exits (g, watch, dir, &lost);
+      if (lost)
+        {
+          close (watch);
+          watch = -1;
+        }
+    }
+  if (watch >= 0)
+    close (watch);
+  return NULL;
+}
+
+int
+gateway_exits_watch (struct gateway *g)
+{
+  return pthread_create (&g->exits_watcher, NULL, exits_run, g);
+}
+
 int
 gateway_exit_wait (struct conn *c, const struct http_message *m)
 {
   char discard_buf[256], msg[512] = "", id[72] = "";
   struct sink discard = { .fd = -1, .raw = true, .buf = discard_buf, .cap = sizeof discard_buf };
-  cleanup_free char *dir = xasprintf ("%s/libpod/tmp/exits",
-                                      c->g->o.engine_run_dir ? c->g->o.engine_run_dir : "/nonexistent");
+  cleanup_free char *dir = exits_dir (c->g);
   bool keep_alive = m->keep_alive;
   int code = -1, r, watch;
 

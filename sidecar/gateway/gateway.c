@@ -359,9 +359,18 @@ gateway_start (struct gateway **out, int listen_fd, const struct gateway_options
     }
   if (o->unavailable_reason)
     gateway_set_unavailable (g, o->unavailable_reason);
-  int r = pthread_create (&g->acceptor, NULL, accept_run, g);
+  int r = gateway_exits_watch (g);
   if (r != 0)
     {
+      gateway_free (g);
+      return podsock_error_make (err, r, "gateway: cannot start its exits watcher");
+    }
+  r = pthread_create (&g->acceptor, NULL, accept_run, g);
+  if (r != 0)
+    {
+      uint64_t one = 1;
+      (void) !write (g->stop_fd, &one, sizeof one); /* an eventfd: cannot fail here */
+      pthread_join (g->exits_watcher, NULL);
       gateway_free (g);
       return podsock_error_make (err, r, "gateway: cannot start its thread");
     }
@@ -398,6 +407,7 @@ gateway_stop (struct gateway *g)
   if (write (g->stop_fd, &one, sizeof one) < 0)
     log_warn ("gateway: cannot wake the acceptor: %m");
   pthread_join (g->acceptor, NULL);
+  pthread_join (g->exits_watcher, NULL);
   pthread_mutex_lock (&g->lock);
   g->stopping = true;
   pthread_cond_broadcast (&g->work);

@@ -38,6 +38,7 @@ struct gateway
   int listen_fd;
   int stop_fd; /* eventfd: wakes the acceptor */
   pthread_t acceptor;
+  pthread_t exits_watcher; /* exitwait.c: records the exits of its containers */
   pthread_mutex_t lock;
   pthread_cond_t drained;
   pthread_cond_t work; /* a client fd was queued for an idle worker */
@@ -141,6 +142,9 @@ void gateway_wait_ended (struct conn *c);
 /* exitwait.c: answers a wait the gateway marked exit_wait.  1 to keep the
  * client connection. */
 int gateway_exit_wait (struct conn *c, const struct http_message *m);
+/* exitwait.c: starts the thread that records exits (ends with stop_fd);
+ * 0 or an errno. */
+int gateway_exits_watch (struct gateway *g);
 
 /* ownership.c: hands back what ref's nested users wrote under the builds
  * path (no-op when hand-back is off or ref has no such bind source). */

@@ -114,8 +114,14 @@ wait_condition (struct conn *c, const struct http_message *m)
       gateway_target_set_param (&c->x.t, "condition", "next-exit");
       c->x.remove_after_wait = true;
     }
-  c->x.exit_wait = m->minor == 1 && only_condition (t, "next-exit")
-                   && gw_containers_first_run (&c->g->containers, t->id);
+  /* An AutoRemove container runs once: after its start, any wait is for
+   * that run's exit, which the engine may have removed it after (podman
+   * 4.3.1 then answers 0). */
+  c->x.exit_wait = m->minor == 1
+                   && ((only_condition (t, "next-exit")
+                        && gw_containers_first_run (&c->g->containers, t->id))
+                       || (gw_containers_auto_remove (&c->g->containers, t->id)
+                           && gw_containers_started (&c->g->containers, t->id)));
 }
 
 int
@@ -146,6 +152,9 @@ gateway_admit (struct conn *c, const struct http_message *m)
       return 0;
     }
   wait_condition (c, m);
+  /* The exit to come is the next start's: an earlier one is forgotten. */
+  if (c->x.t.route == ROUTE_START || c->x.t.route == ROUTE_RESTART)
+    gw_containers_set_exit (&c->g->containers, c->x.t.id, -1);
   /* docker cp -a keeps the archive's owners (dockerd); podman's
    * copyUIDGID=true gives them to the container's user instead.  Without
    * the parameter podman keeps them, as dockerd does with -a; without -a
