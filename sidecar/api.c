@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,55 +153,143 @@ running_ids (const char *socket_path, long timeout_ms, size_t *n, podsock_error_
   return ids;
 }
 
-int
-api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms, podsock_error_t *err)
+/* One container's stop: its request, its answer, its outcome. */
+struct stop
 {
-  size_t n = 0;
-  char **ids = running_ids (socket_path, timeout_ms, &n, err);
-  CURLM *multi;
-  CURL **easies;
-  struct buf *bufs;
-  int still = 0;
+  CURL *easy;
+  struct buf b;
+  CURLcode rc; /* CURLE_AGAIN until curl says it is done */
+};
 
-  if (ids == NULL)
-    return -1;
-  multi = curl_multi_init ();
-  easies = xcalloc (n + 1, sizeof *easies);
-  bufs = xcalloc (n + 1, sizeof *bufs);
-  for (size_t i = 0; i < n && multi; i++)
-    {
-      char path[160];
-      snprintf (path, sizeof path, "/containers/%s/stop?t=%u", ids[i], stop_seconds);
-      bufs[i].max = 1 << 16;
-      easies[i] = easy_for (socket_path, METHOD_POST, path, timeout_ms, &bufs[i]);
-      if (easies[i] == NULL)
-        continue;
-      curl_multi_add_handle (multi, easies[i]);
-    }
-  /* All stops run at once: the slowest container bounds the wait. */
+/* The container no longer runs: 204 stopped, 304 was already stopped, 404
+ * is gone meanwhile (a docker run --rm that ended). */
+static bool
+stop_took (const struct stop *st)
+{
+  long status = 0;
+
+  if (st->rc != CURLE_OK)
+    return false;
+  curl_easy_getinfo (st->easy, CURLINFO_RESPONSE_CODE, &status);
+  return status == 204 || status == 304 || status == 404;
+}
+
+/* All stops run at once: the slowest container bounds the wait. */
+static void
+stop_run (CURLM *multi)
+{
+  int still = 0;
+  CURLMsg *m;
+  int left;
+
   do
     {
       if (curl_multi_perform (multi, &still) != CURLM_OK)
         break;
+      while ((m = curl_multi_info_read (multi, &left)) != NULL)
+        {
+          struct stop *st = NULL;
+          curl_easy_getinfo (m->easy_handle, CURLINFO_PRIVATE, (char **) &st);
+          if (m->msg == CURLMSG_DONE && st)
+            st->rc = m->data.result;
+        }
       if (still)
         curl_multi_poll (multi, NULL, 0, 200, NULL);
     }
   while (still);
+}
+
+/* Why a stop did not take: curl's error, or the engine's status and message. */
+static void
+stop_failure (const struct stop *st, const char *id, char *out, size_t size)
+{
+  long status = 0;
+
+  if (st->easy == NULL)
+    snprintf (out, size, "%.12s: curl_easy_init failed", id);
+  else if (st->rc == CURLE_AGAIN)
+    snprintf (out, size, "%.12s: not answered", id);
+  else if (st->rc != CURLE_OK)
+    snprintf (out, size, "%.12s: %s", id, curl_easy_strerror (st->rc));
+  else
+    {
+      curl_easy_getinfo (st->easy, CURLINFO_RESPONSE_CODE, &status);
+      snprintf (out, size, "%.12s: answered %ld %.200s", id, status,
+                st->b.data ? st->b.data : "");
+    }
+}
+
+/* How many stops took; why lists the others. */
+static size_t
+stop_count (struct stop *stops, char **ids, size_t n, char *why, size_t size)
+{
+  size_t took = 0;
+
+  why[0] = '\0';
   for (size_t i = 0; i < n; i++)
     {
-      if (easies && easies[i])
+      char one[300];
+      size_t used = strlen (why);
+      if (stop_took (&stops[i]))
         {
-          curl_multi_remove_handle (multi, easies[i]);
-          curl_easy_cleanup (easies[i]);
+          took++;
+          continue;
         }
-      if (bufs)
-        free (bufs[i].data);
+      stop_failure (&stops[i], ids[i], one, sizeof one);
+      snprintf (why + used, size - used, "%s%s", used ? "; " : "", one);
+    }
+  return took;
+}
+
+int
+api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms, podsock_error_t *err)
+{
+  size_t n = 0, took;
+  char **ids = running_ids (socket_path, timeout_ms, &n, err);
+  CURLM *multi;
+  struct stop *stops;
+  char why[1024];
+
+  if (ids == NULL)
+    return -1;
+  multi = curl_multi_init ();
+  if (multi == NULL)
+    abort (); /* out of memory, as the x* allocators */
+  stops = xcalloc (n + 1, sizeof *stops);
+  for (size_t i = 0; i < n; i++)
+    {
+      char path[160];
+      snprintf (path, sizeof path, "/containers/%s/stop?t=%u", ids[i], stop_seconds);
+      stops[i].b.max = 1 << 16;
+      stops[i].rc = CURLE_AGAIN;
+      stops[i].easy = easy_for (socket_path, METHOD_POST, path, timeout_ms, &stops[i].b);
+      if (stops[i].easy == NULL)
+        continue;
+      curl_easy_setopt (stops[i].easy, CURLOPT_PRIVATE, (char *) &stops[i]);
+      curl_multi_add_handle (multi, stops[i].easy);
+    }
+  stop_run (multi);
+  took = stop_count (stops, ids, n, why, sizeof why);
+  for (size_t i = 0; i < n; i++)
+    {
+      if (stops[i].easy)
+        {
+          curl_multi_remove_handle (multi, stops[i].easy);
+          curl_easy_cleanup (stops[i].easy);
+        }
+      free (stops[i].b.data);
       free (ids[i]);
     }
   free (ids);
-  free (easies);
-  free (bufs);
+  free (stops);
   curl_multi_cleanup (multi);
+  if (took < n)
+    return podsock_error_make (err, 0,
+                               "%zu of %zu container stop(s) failed (%s); what still runs "
+                               "ends with podman at the end of shutdown.grace (if stops "
+                               "time out, raise it, and the pod's "
+                               "terminationGracePeriodSeconds above it)",
+                               n - took, n, why);
   return (int) n;
 }
 

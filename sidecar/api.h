@@ -7,7 +7,9 @@
 
 /* Stops every running container (POST /containers/{id}/stop?t=SECONDS, all
  * at once) and waits at most timeout_ms for the answers.  Returns how many
- * were stopped, or -1. */
+ * were stopped (204; 304 already stopped and 404 gone count too), or -1 when
+ * the list could not be had or any stop failed or went unanswered (err names
+ * each such container and why). */
 int api_stop_all (const char *socket_path, unsigned stop_seconds, long timeout_ms,
                   podsock_error_t *err);
 

@@ -4,7 +4,6 @@
 #include "idfiles.h"
 
 #include <podsock/fs.h>
-#include "sockdir.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -200,19 +199,6 @@ idfiles_table (void **state)
     run_idfiles_case (&idfiles_cases[i]);
 }
 
-/* init/sockdir.c's list of network file systems.  It belongs in
- * test_sockdir.c (owned elsewhere): kept here until it moves. */
-static void
-network_file_systems (void **state)
-{
-  (void) state;
-  assert_string_equal (sockdir_network_fs (0x6969), "nfs");
-  assert_string_equal (sockdir_network_fs (0xFF534D42), "cifs");
-  assert_string_equal (sockdir_network_fs (0x00C36400), "ceph");
-  assert_null (sockdir_network_fs (0x01021994)); /* tmpfs */
-  assert_null (sockdir_network_fs (0xEF53));     /* ext4 */
-}
-
 TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, adds_entry_for_unknown_uid,
                     maps_the_pods_other_groups, keeps_existing_entry_and_is_idempotent,
-                    idfiles_table, network_file_systems)
+                    idfiles_table)

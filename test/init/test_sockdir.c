@@ -135,6 +135,20 @@ not_writable_names_the_fix (void **state)
   assert_int_equal (WEXITSTATUS (st), 0);
 }
 
+/* The file systems whose socket directory is refused: a unix socket there
+ * is local to one node, and the build container may be on another. */
+static void
+network_file_systems (void **state)
+{
+  (void) state;
+  assert_string_equal (sockdir_network_fs (0x6969), "nfs");
+  assert_string_equal (sockdir_network_fs (0xFF534D42), "cifs");
+  assert_string_equal (sockdir_network_fs (0x00C36400), "ceph");
+  assert_null (sockdir_network_fs (0x01021994)); /* tmpfs */
+  assert_null (sockdir_network_fs (0xEF53));     /* ext4 */
+}
+
 TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, creates_directory_with_mode,
                     stale_socket_removed_live_kept, file_in_the_way_is_refused, symlink_is_refused,
-                    missing_parent_says_what_to_mount, not_writable_names_the_fix)
+                    missing_parent_says_what_to_mount, not_writable_names_the_fix,
+                    network_file_systems)

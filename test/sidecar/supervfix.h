@@ -10,6 +10,7 @@
 #include <podsock/status.h>
 #include <podsock/util.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +84,32 @@ spawn (const char *script)
       execl ("/bin/sh", "sh", "-c", script, (char *) NULL);
       _exit (127);
     }
+  return pid;
+}
+
+/* A real child running /bin/sh -c script with SIGTERM ignored from its
+ * start (sh keeps an ignored signal ignored), so a SIGTERM sent the moment
+ * this returns is ignored too: no wait for a `trap` to be set. */
+static inline pid_t
+spawn_ignoring_term (const char *script)
+{
+  int p[2];
+  char c;
+  pid_t pid;
+
+  assert_int_equal (pipe2 (p, O_CLOEXEC), 0);
+  pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      signal (SIGTERM, SIG_IGN);
+      execl ("/bin/sh", "sh", "-c", script, (char *) NULL);
+      _exit (127);
+    }
+  close (p[1]);
+  /* EOF once the child exec'd: its write end was close-on-exec. */
+  assert_int_equal (read (p[0], &c, 1), 0);
+  close (p[0]);
   return pid;
 }
 

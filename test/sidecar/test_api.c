@@ -124,7 +124,8 @@ no_engine_says_so (void **state)
   podsock_error_free (&err);
 }
 
-/* Only well-formed IDs are stopped, each once, with the stop timeout. */
+/* Only well-formed IDs are stopped, each once, with the stop timeout; one
+ * already stopped (304) counts as stopped. */
 static void
 stop_all_stops_each_running_container (void **state)
 {
@@ -132,14 +133,16 @@ stop_all_stops_each_running_container (void **state)
     { "GET", "/containers/json", 200,
       "[{\"Id\":\"" PEER_ID_A "\"},{\"Id\":\"short\"},{\"Id\":17},{\"Names\":[\"x\"]},"
       "{\"Id\":\"" PEER_ID_B "\"},{\"Id\":\"" PEER_ID_B "Z\"}]" },
-    { "POST", "/containers/", 204, "" },
+    { "POST", "/containers/" PEER_ID_A, 204, "" },
+    { "POST", "/containers/", 304, "" },
   };
   podsock_error_t err = NULL;
   char *asked;
   (void) state;
   peer_stop (&peer);
-  peer_start (&peer, testdir, list, 2);
-  assert_int_equal (api_stop_all (peer.sock, 7, 2000, &err), 2);
+  peer_start (&peer, testdir, list, 3);
+  if (api_stop_all (peer.sock, 7, 2000, &err) != 2)
+    fail_msg ("%s", err ? err->msg : "not 2 stopped");
   asked = peer_requests (&peer);
   assert_non_null (strstr (asked, "GET /containers/json length=-1\n"));
   assert_non_null (strstr (asked, "POST /containers/" PEER_ID_A "/stop?t=7 length=0\n"));
@@ -147,6 +150,44 @@ stop_all_stops_each_running_container (void **state)
   assert_null (strstr (asked, "short"));
   assert_null (strstr (asked, PEER_ID_B "Z"));
   free (asked);
+}
+
+/* A stop that fails, or that the engine never answers, is not counted as
+ * done: the caller hears which container and why. */
+static void
+stop_all_says_which_stop_failed (void **state)
+{
+  static const struct
+  {
+    int status_b; /* of B's stop; A's answers 204 */
+    const char *msg;
+  } cases[] = {
+    { 404, NULL }, /* gone meanwhile: nothing left to stop */
+    { 500, "1 of 2 container stop(s) failed (0123456789ab: answered 500 {\"message\":\"x\"})" },
+    { 0, "1 of 2 container stop(s) failed (0123456789ab: Server returned nothing" },
+  };
+  (void) state;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      struct peer_route list[] = {
+        { "GET", "/containers/json", 200,
+          "[{\"Id\":\"" PEER_ID_A "\"},{\"Id\":\"" PEER_ID_B "\"}]" },
+        { "POST", "/containers/" PEER_ID_A, 204, "" },
+        { "POST", "/containers/" PEER_ID_B, cases[i].status_b, "{\"message\":\"x\"}" },
+      };
+      podsock_error_t err = NULL;
+      int n;
+      peer_stop (&peer);
+      peer_start (&peer, testdir, list, 3);
+      n = api_stop_all (peer.sock, 7, 2000, &err);
+      if (cases[i].msg == NULL && n != 2)
+        fail_msg ("case %zu: %d stopped: %s", i, n, err ? err->msg : "");
+      if (cases[i].msg && (n != -1 || strstr (err->msg, cases[i].msg) == NULL))
+        fail_msg ("case %zu: %d stopped, error %s", i, n, err ? err->msg : "none");
+      if (cases[i].msg)
+        assert_non_null (strstr (err->msg, "raise it"));
+      podsock_error_free (&err);
+    }
 }
 
 static void
@@ -187,4 +228,5 @@ stop_all_bad_lists (void **state)
 }
 
 TEST_MAIN_FIXTURES (setup, teardown, requests_table, no_engine_says_so,
-                    stop_all_stops_each_running_container, stop_all_bad_lists)
+                    stop_all_stops_each_running_container, stop_all_says_which_stop_failed,
+                    stop_all_bad_lists)

@@ -77,11 +77,12 @@ peer_asked_twice (const void *arg)
   return twice;
 }
 
+/* A whole delivery of the stream read: PEER_ID_A's died and exec_die told. */
 static int
-died_a_seen (const void *arg)
+died_a_twice (const void *arg)
 {
   const struct gateway_calls *g = arg;
-  return __atomic_load_n (&g->died_a, __ATOMIC_SEQ_CST) > 0;
+  return __atomic_load_n (&g->died_a, __ATOMIC_SEQ_CST) >= 2;
 }
 
 /* One thread per process: both checks in one test. */
@@ -101,17 +102,18 @@ thread_hands_to_the_gateway (void **state)
   p.died = died;
   p.data = &g;
   assert_int_equal (handback_watch_start (&p, NULL), 0);
-  assert_true (wait_for (died_a_seen, &g, 3000));
+  assert_true (wait_for (died_a_twice, &g, 3000));
   /* PEER_ID_B is not the gateway's: asked about it, never told of its death. */
   assert_true (__atomic_load_n (&g.known_b, __ATOMIC_SEQ_CST) >= 1);
   assert_int_equal (__atomic_load_n (&g.died_other, __ATOMIC_SEQ_CST), 0);
   handback_watch_detach ();
   known_a = __atomic_load_n (&g.known_a, __ATOMIC_SEQ_CST);
   died_a = __atomic_load_n (&g.died_a, __ATOMIC_SEQ_CST);
-  /* start, died and exec_die of PEER_ID_A asked, only died and exec_die told,
-   * per delivery of the stream. */
-  assert_int_equal (known_a % 3, 0);
-  assert_int_equal (died_a * 3, known_a * 2);
+  /* Per delivery of the stream, start, died and exec_die of PEER_ID_A asked
+   * in that order, only died and exec_die told; the detach may fall inside
+   * a delivery (after its start, or after its died). */
+  assert_true (known_a >= 3);
+  assert_int_equal (died_a, 2 * (known_a / 3) + (known_a % 3 == 2));
   /* It reconnects (the engine restarted) but calls nobody any more. */
   assert_true (wait_for (peer_asked_twice, &peer, 3000));
   assert_int_equal (__atomic_load_n (&g.known_a, __ATOMIC_SEQ_CST), known_a);
