@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "testdir.h"
+#include "testutil.h"
 
 static void
 writes_into_an_existing_file (void **state)
@@ -93,15 +94,5 @@ lstat_is_tells_type_and_absence (void **state)
     }
 }
 
-int
-main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (writes_into_an_existing_file, testdir_setup, testdir_teardown),
-    cmocka_unit_test_setup_teardown (creates_nothing_and_says_which_file, testdir_setup,
-                                     testdir_teardown),
-    cmocka_unit_test_setup_teardown (lstat_is_tells_type_and_absence, testdir_setup,
-                                     testdir_teardown),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, writes_into_an_existing_file,
+                    creates_nothing_and_says_which_file, lstat_is_tells_type_and_absence)

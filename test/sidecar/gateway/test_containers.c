@@ -141,6 +141,30 @@ flags (void **state)
   gw_containers_set_attached (&table, "rm");
   assert_false (gw_containers_first_run (&table, "rm"));
   assert_false (gw_containers_first_run (&table, "unknown"));
+  assert_true (gw_containers_started (&table, "rm"));
+  assert_false (gw_containers_started (&table, "unknown"));
+}
+
+/* An exit recorded from conmon's file is kept until the next start is
+ * asked (-1), per container, and found by any ref. */
+static void
+exits_are_recorded_until_the_next_start (void **state)
+{
+  int code = -2;
+  (void) state;
+  add_two ("keep", false, "rm", true);
+  assert_false (gw_containers_exit (&table, ID_A, &code));
+  gw_containers_set_exit (&table, ID_A, 137);
+  gw_containers_set_exit (&table, "unknown", 3); /* no entry: nothing */
+  assert_true (gw_containers_exit (&table, "keep", &code));
+  assert_int_equal (code, 137);
+  assert_false (gw_containers_exit (&table, ID_B, &code));
+  gw_containers_set_exit (&table, ID_B, 0);
+  assert_true (gw_containers_exit (&table, "rm", &code));
+  assert_int_equal (code, 0);
+  gw_containers_set_exit (&table, ID_A, -1);
+  assert_false (gw_containers_exit (&table, ID_A, &code));
+  assert_false (gw_containers_exit (&table, "unknown", &code));
 }
 
 /* Remove forgets the entry (by any ref); an unknown ref changes nothing. */
@@ -290,4 +314,4 @@ threads_share_the_table (void **state)
 
 TEST_MAIN_FIXTURES (table_setup, table_teardown, lookups, sources_are_copied, flags, remove_forgets,
                     oldest_go_past_the_limit, exec_instances, wait_name_waits_for_the_removal,
-                    threads_share_the_table)
+                    threads_share_the_table, exits_are_recorded_until_the_next_start)

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "testdir.h"
+#include "testutil.h"
 #include "gwpeer.h"
 
 #include <sys/stat.h>
@@ -39,13 +40,16 @@ wait_thread (void *arg)
   return NULL;
 }
 
-/* A first-run wait of container ID; with_exits: the exits directory exists. */
+/* A first-run wait of container ID (named "job"), asked by ref; with_exits:
+ * the exits directory exists. */
 static void
-start (struct run *r, bool with_exits, bool auto_remove, const char *engine_socket)
+start_ref (struct run *r, const char *ref, bool with_exits, bool auto_remove,
+           const char *engine_socket, int recorded_exit)
 {
   cleanup_error podsock_error_t err = NULL;
-  static const char req[] = "POST /v1.41/containers/" ID "/wait?condition=next-exit HTTP/1.1\r\n"
-                            "Host: docker\r\n\r\n";
+  cleanup_free char *req = xasprintf ("POST /v1.41/containers/%s/wait?condition=next-exit "
+                                      "HTTP/1.1\r\nHost: docker\r\n\r\n",
+                                      ref);
   int status;
 
   memset (r, 0, sizeof *r);
@@ -58,6 +62,7 @@ start (struct run *r, bool with_exits, bool auto_remove, const char *engine_sock
   r->g = tgw_new (&r->o);
   atomic_store (&r->g->engine_alive, true);
   gw_containers_add (&r->g->containers, ID, "job", NULL, auto_remove);
+  gw_containers_set_exit (&r->g->containers, ID, recorded_exit);
   r->c = tconn_new (r->g, &r->client, &r->engine);
   side_put (&r->c->client, req);
   assert_true (http_parse_request (r->c->client.buf, r->c->client.len, &r->m, &err) > 0);
@@ -66,6 +71,12 @@ start (struct run *r, bool with_exits, bool auto_remove, const char *engine_sock
                     0);
   r->c->x.remove_after_wait = auto_remove;
   assert_int_equal (pthread_create (&r->th, NULL, wait_thread, r), 0);
+}
+
+static void
+start (struct run *r, bool with_exits, bool auto_remove, const char *engine_socket)
+{
+  start_ref (r, ID, with_exits, auto_remove, engine_socket, -1);
 }
 
 /* What the engine was asked (one request head). */
@@ -291,21 +302,38 @@ auto_remove_deletes_after_answer (void **state)
   assert_has (s.log, "DELETE /containers/" ID "?force=1&v=1 HTTP/1.1");
 }
 
-int
-main (void)
+/* A wait by name (or id prefix) finds the exit file, named by the full
+ * id, and only that id goes to the engine. */
+static void
+wait_by_name_uses_the_full_id (void **state)
 {
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (exit_file_answers, testdir_setup, testdir_teardown),
-    cmocka_unit_test_setup_teardown (head_comes_before_the_exit, testdir_setup, testdir_teardown),
-    cmocka_unit_test_setup_teardown (engine_answers_without_exits_dir, testdir_setup,
-                                     testdir_teardown),
-    cmocka_unit_test_setup_teardown (unreadable_exit_file_waits_for_engine, testdir_setup,
-                                     testdir_teardown),
-    cmocka_unit_test_setup_teardown (engine_errors_reach_client, testdir_setup, testdir_teardown),
-    cmocka_unit_test_setup_teardown (client_leaving_ends_the_wait, testdir_setup,
-                                     testdir_teardown),
-    cmocka_unit_test_setup_teardown (auto_remove_deletes_after_answer, testdir_setup,
-                                     testdir_teardown),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
+  struct run r;
+  (void) state;
+
+  start_ref (&r, "job", true, false, NULL, -1);
+  expect_engine_asked (&r);
+  write_exit_file ("5");
+  assert_has (client_answer (&r), "{\"StatusCode\":5,\"Error\":null}");
+  finish (&r, 1);
 }
+
+/* An exit the gateway's watcher recorded (docker run -d --rm: podman has
+ * removed the container and its exit file) answers at once. */
+static void
+recorded_exit_answers (void **state)
+{
+  struct run r;
+  (void) state;
+
+  start_ref (&r, ID, false, false, NULL, 6);
+  expect_engine_asked (&r);
+  assert_has (client_answer (&r), "{\"StatusCode\":6,\"Error\":null}");
+  assert_true (engine_closed (&r));
+  finish (&r, 1);
+}
+
+TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, exit_file_answers, head_comes_before_the_exit,
+                    engine_answers_without_exits_dir, unreadable_exit_file_waits_for_engine,
+                    engine_errors_reach_client, client_leaving_ends_the_wait,
+                    auto_remove_deletes_after_answer, wait_by_name_uses_the_full_id,
+                    recorded_exit_answers)
