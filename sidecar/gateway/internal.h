@@ -164,9 +164,9 @@ char *gateway_unavailable_reason (struct gateway *g);
 /* Connects to the engine, waiting up to wait_seconds for it to (re)start.
  * On failure *why is a message for the client (malloc'd). */
 int upstream_connect (struct conn *c, char **why);
-/* The engine's /version answer (JSON): logs the version, warns of known
- * escapes. */
-void gateway_engine_answered (struct gateway *g, const char *version_json);
+/* The engine answered (its version from Libpod-Api-Version, "" when none):
+ * logs a version once, warns of known escapes. */
+void gateway_engine_answered (struct gateway *g, const char *version);
 /* A bodyless request of the gateway's own on c's idle engine connection;
  * its answer is read and dropped.  Returns the status, or -1. */
 int upstream_request (struct conn *c, const char *method, const char *target);

@@ -93,31 +93,29 @@ gateway_unavailable_reason (struct gateway *g)
 /* The engine's /version answer, at its first answer and after each
  * restart: log the version once, and warn where builds can escape. */
 void
-gateway_engine_answered (struct gateway *g, const char *version_json)
+gateway_engine_answered (struct gateway *g, const char *s)
 {
-  cJSON *v = cJSON_Parse (version_json);
-  const cJSON *ver = cJSON_GetObjectItemCaseSensitive (v, "Version");
-  const char *s = cJSON_IsString (ver) ? ver->valuestring : NULL;
-
+  if (s == NULL || s[0] == '\0' || strlen (s) >= sizeof g->engine_version
+      || strspn (s, "0123456789.-+~abcdefghijklmnopqrstuvwxyz") != strlen (s))
+    return;
   pthread_mutex_lock (&g->lock);
-  if (s && strcmp (g->engine_version, s) != 0)
+  if (strcmp (g->engine_version, s) == 0)
     {
-      snprintf (g->engine_version, sizeof g->engine_version, "%s", s);
       pthread_mutex_unlock (&g->lock);
-      podsock_log_fields (PODSOCK_LOG_INFO, "gateway: engine answers", "podman", s, NULL);
-      /* buildah's RUN --mount escapes, fixed in podman 5.2.5 */
-      if (!detect_engine_has_build_fixes (s))
-        podsock_log_fields (
-            PODSOCK_LOG_WARN,
-            "this podman lacks the fixes for CVE-2024-1753 and CVE-2024-9675: a build step "
-            "(RUN --mount=type=bind,from=...,source=<symlink> or --mount=type=cache,id=../..) "
-            "can read and write the sidecar's files; run the podsock image with podman 5.2.5 "
-            "or later (docs/image.md, docs/security.md)",
-            "podman", s, NULL);
+      return;
     }
-  else
-    pthread_mutex_unlock (&g->lock);
-  cJSON_Delete (v);
+  snprintf (g->engine_version, sizeof g->engine_version, "%s", s);
+  pthread_mutex_unlock (&g->lock);
+  podsock_log_fields (PODSOCK_LOG_INFO, "gateway: engine answers", "podman", s, NULL);
+  /* buildah's RUN --mount escapes, fixed in podman 5.2.5 */
+  if (!detect_engine_has_build_fixes (s))
+    podsock_log_fields (
+        PODSOCK_LOG_WARN,
+        "this podman lacks the fixes for CVE-2024-1753 and CVE-2024-9675: a build step "
+        "(RUN --mount=type=bind,from=...,source=<symlink> or --mount=type=cache,id=../..) "
+        "can read and write the sidecar's files; run the podsock image with podman 5.2.5 "
+        "or later (docs/image.md, docs/security.md)",
+        "podman", s, NULL);
 }
 
 /* Does the engine answer on c->engine.fd within timeout_ms?  A fresh
@@ -126,9 +124,13 @@ gateway_engine_answered (struct gateway *g, const char *version_json)
 static int
 upstream_probe (struct conn *c, int timeout_ms)
 {
-  static const char ping[] = "GET /version HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n";
+  /* /_ping, not /version: podman's /version asks dpkg for the versions of
+   * its components, which took 600-700 ms in a pod whose image has a
+   * package database, on the path of the first client's answer.  Every
+   * podman answer names podman's version in Libpod-Api-Version. */
+  static const char ping[] = "GET /_ping HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n";
   cleanup_error podsock_error_t err = NULL;
-  char body[16384];
+  char body[256];
   struct http_message m;
   long deadline = monotonic_now_ms () + timeout_ms;
   int r;
@@ -143,13 +145,16 @@ upstream_probe (struct conn *c, int timeout_ms)
     }
   if (r < 0)
     return -1;
+  const struct http_header *v = http_find_header (&m, "libpod-api-version");
+  char version[32] = "";
+  if (v && v->value_len < sizeof version)
+    snprintf (version, sizeof version, "%.*s", (int) v->value_len, v->value);
   gw_consume (&c->engine, m.head_len);
   struct sink answer = { .fd = -1, .buf = body, .cap = sizeof body - 1 };
   if (gw_pump_body (&c->engine, &m, &answer, (int) (deadline - monotonic_now_ms ()), -1) < 0)
     return -1;
-  body[answer.len] = '\0';
   if (m.status == 200)
-    gateway_engine_answered (c->g, body);
+    gateway_engine_answered (c->g, version);
   if (!m.keep_alive)
     upstream_close (c);
   return 0;

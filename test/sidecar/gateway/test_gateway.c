@@ -82,38 +82,26 @@ start_with_engine (void)
   start_with (engine_answers);
 }
 
-/* Waits (up to 2 s) until the gateway's pool holds n engine connections. */
+/* Waits (up to 2 s) until the gateway's counter (n_pool: idle engine
+ * connections; n_conns: clients served, one connection each on a new
+ * gateway, which has no idle worker) reaches n. */
 static void
-wait_pool (unsigned n)
+wait_count (const unsigned *counter, unsigned n, const char *what)
 {
   for (int i = 0; i < 200; i++)
     {
       pthread_mutex_lock (&g->lock);
-      unsigned got = g->n_pool;
+      unsigned got = *counter;
       pthread_mutex_unlock (&g->lock);
       if (got == n)
         return;
       peer_sleep_ms (10);
     }
-  fail_msg ("the pool never held %u connections", n);
+  fail_msg ("the gateway never had %u %s", n, what);
 }
 
-/* Waits (up to 2 s) until the gateway serves n client connections (a new
- * gateway has no idle worker: one connection each). */
-static void
-wait_conns (unsigned n)
-{
-  for (int i = 0; i < 200; i++)
-    {
-      pthread_mutex_lock (&g->lock);
-      unsigned got = g->n_conns;
-      pthread_mutex_unlock (&g->lock);
-      if (got == n)
-        return;
-      peer_sleep_ms (10);
-    }
-  fail_msg ("the gateway never served %u connections", n);
-}
+#define wait_pool(n) wait_count (&g->n_pool, (n), "pooled engine connections")
+#define wait_conns(n) wait_count (&g->n_conns, (n), "client connections")
 
 static int
 teardown (void **state)
@@ -206,7 +194,7 @@ requests_through_and_the_pool (void **state)
   peer_server_stop (&engine);
   assert_int_equal (engine.accepted, 1);
   assert_string_equal (engine.log,
-                       "GET /version HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n" PING PING PING);
+                       "GET /_ping HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n" PING PING PING);
 }
 
 /* A fresh engine connection is probed only while the engine is not known
@@ -225,7 +213,8 @@ lost_engine_is_probed_again (void **state)
   assert_string_equal (buf, PING_CLOSE);
   pthread_mutex_lock (&engine.lock);
   assert_int_equal (engine.next, 5);
-  assert_non_null (strstr (strstr (engine.log, "/version") + 1, "GET /version"));
+  assert_non_null (strstr (strstr (engine.log, "Host: podsock-gateway") + 1,
+                           "GET /_ping HTTP/1.1\r\nHost: podsock-gateway"));
   pthread_mutex_unlock (&engine.lock);
 }
 

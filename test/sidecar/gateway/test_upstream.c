@@ -21,8 +21,8 @@
 #include "gwpeer.h"
 
 #define VERSION_ANSWER(conn)                                                                       \
-  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" conn "Content-Length: 19\r\n\r\n"        \
-  "{\"Version\":\"4.3.1\"}"
+  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nLibpod-Api-Version: 4.3.1\r\n" conn             \
+  "Content-Length: 2\r\n\r\nOK"
 
 static struct gateway_options opts;
 static struct peer_server server;
@@ -127,21 +127,22 @@ engine_answered_logs_each_version_once (void **state)
   cleanup_free char *first = NULL, *again = NULL, *newer = NULL, *bad = NULL;
   (void) state;
 
-  gateway_engine_answered (g, "{\"Version\":\"4.3.1\"}");
+  gateway_engine_answered (g, "4.3.1");
   first = log_take ();
   assert_has (first, "gateway: engine answers");
   assert_has (first, "CVE-2024-1753");
   assert_has (first, "podman 5.2.5 or later");
   assert_string_equal (g->engine_version, "4.3.1");
-  gateway_engine_answered (g, "{\"Version\":\"4.3.1\"}");
+  gateway_engine_answered (g, "4.3.1");
   again = log_take ();
   assert_string_equal (again, "");
-  gateway_engine_answered (g, "{\"Version\":\"5.2.5\"}");
+  gateway_engine_answered (g, "5.2.5");
   newer = log_take ();
   assert_has (newer, "\"podman\":\"5.2.5\"");
   assert_null (strstr (newer, "CVE"));
-  gateway_engine_answered (g, "not json");
-  gateway_engine_answered (g, "{\"Version\":5}");
+  gateway_engine_answered (g, "");
+  gateway_engine_answered (g, NULL);
+  gateway_engine_answered (g, "5.2.5\r\nX: injected");
   bad = log_take ();
   assert_string_equal (bad, "");
   assert_string_equal (g->engine_version, "5.2.5");
@@ -189,7 +190,7 @@ engine_done (struct conn *c, int accepted, size_t answered)
   free (log_take ());
 }
 
-/* A fresh connection proves the engine runs by asking /version (a
+/* A fresh connection proves the engine runs by asking /_ping (a
  * socket-activated engine accepts while podman is down); once alive, the
  * next connection is not probed. */
 static void
@@ -202,7 +203,7 @@ connect_probes_a_fresh_engine (void **state)
 
   assert_true (atomic_load (&c->g->engine_alive));
   assert_string_equal (c->g->engine_version, "4.3.1");
-  assert_has (server.log, "GET /version HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n");
+  assert_has (server.log, "GET /_ping HTTP/1.1\r\nHost: podsock-gateway\r\n\r\n");
   /* Still open: kept. */
   int fd = c->engine.fd;
   assert_int_equal (upstream_connect (c, &why), 0);
