@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include <podsock/fs.h>
+#include <podsock/util.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,107 +119,62 @@ assert_common_engine_lines (const struct fixture *f, const char *text)
   assert_has (text, tmp);
 }
 
-static void
-podman4_with_tun_keeps_slirp4netns (void **state)
+/* containers.conf per podman version and pod: the network mode (podman 5
+ * gets pasta and netavark with tun; 4.3 keeps slirp4netns and may run CNI,
+ * so no backend is forced; no tun is host on both), /proc and cgroups. */
+static const struct
 {
-  struct fixture *f = fixture_new (1);
-  char *text;
-  (void) state;
-  strcpy (f->r.engine_version, "4.3.1");
-  f->r.network_host = 0;
-  text = configure (f, "containers");
-  assert_has (text, "# podman 4.3.1\n");
-  assert_has (text, "[containers]\nnetns = \"slirp4netns\"\n");
-  assert_has (text, "cgroups = \"disabled\"\n");
-  /* 4.3 may run CNI: no backend forced, no pasta (4.4+). */
-  assert_lacks (text, "[network]");
-  assert_lacks (text, "pasta");
-  assert_lacks (text, "volumes");
-  assert_common_engine_lines (f, text);
-  assert_string_equal (engine_network_mode (&f->r), "slirp4netns");
-  free (text);
-  fixture_free (f);
-}
+  const char *version; /* "": none found (the configured podman does not exist) */
+  int network_host, proc_bind, cgroups;
+  const char *mode;
+  const char *has[4];
+  const char *lacks[4];
+} conf_cases[] = {
+  { "4.3.1", 0, 0, 0, "slirp4netns",
+    { "# podman 4.3.1\n", "[containers]\nnetns = \"slirp4netns\"\n", "cgroups = \"disabled\"\n" },
+    { "[network]", "pasta", "volumes" } },
+  { "5.4.2", 0, 0, 0, "pasta",
+    { "[containers]\nnetns = \"pasta\"\n",
+      "[network]\nnetwork_backend = \"netavark\"\ndefault_rootless_network_cmd = \"pasta\"\n" },
+    { "slirp4netns" } },
+  { "4.3.1", 1, 0, 0, "host", { "[containers]\nnetns = \"host\"\n" }, { "[network]" } },
+  { "5.4.2", 1, 0, 0, "host",
+    { "[containers]\nnetns = \"host\"\n", "network_backend = \"netavark\"\n" } },
+  { "6.0.0", 1, 0, 0, "host",
+    { "[containers]\nnetns = \"host\"\n", "network_backend = \"netavark\"\n" } },
+  { "", 0, 0, 0, "slirp4netns",
+    { "# podman version unknown\n", "netns = \"slirp4netns\"\n" }, { "[network]" } },
+  { "5.4.2", 1, 1, 1, "host",
+    { "cgroups = \"enabled\"\n", "volumes = [\"/proc:/proc\"]\n" },
+    { "seccomp_profile", "keyring" } },
+};
 
 static void
-podman5_with_tun_uses_pasta_and_netavark (void **state)
+containers_conf_per_engine_and_pod (void **state)
 {
-  struct fixture *f = fixture_new (1);
-  char *text;
   (void) state;
-  strcpy (f->r.engine_version, "5.4.2");
-  f->r.network_host = 0;
-  text = configure (f, "containers");
-  assert_has (text, "[containers]\nnetns = \"pasta\"\n");
-  assert_has (text, "[network]\nnetwork_backend = \"netavark\"\n"
-                    "default_rootless_network_cmd = \"pasta\"\n");
-  assert_lacks (text, "slirp4netns");
-  assert_common_engine_lines (f, text);
-  assert_string_equal (engine_network_mode (&f->r), "pasta");
-  free (text);
-  fixture_free (f);
-}
-
-static void
-no_tun_is_host_on_both_engines (void **state)
-{
-  const char *versions[] = { "4.3.1", "5.4.2", "6.0.0" };
-  (void) state;
-  for (size_t i = 0; i < 3; i++)
+  for (size_t i = 0; i < ARRAY_SIZE (conf_cases); i++)
     {
       struct fixture *f = fixture_new (1);
       char *text;
-      strcpy (f->r.engine_version, versions[i]);
+      strcpy (f->r.engine_version, conf_cases[i].version);
+      f->r.network_host = conf_cases[i].network_host;
+      f->r.proc_bind = conf_cases[i].proc_bind;
+      f->r.cgroups_enabled = conf_cases[i].cgroups;
       text = configure (f, "containers");
-      assert_has (text, "[containers]\nnetns = \"host\"\n");
-      assert_string_equal (engine_network_mode (&f->r), "host");
-      if (i == 0)
-        assert_lacks (text, "[network]");
-      else
-        assert_has (text, "network_backend = \"netavark\"\n");
+      for (size_t k = 0; k < ARRAY_SIZE (conf_cases[i].has) && conf_cases[i].has[k]; k++)
+        assert_has (text, conf_cases[i].has[k]);
+      for (size_t k = 0; k < ARRAY_SIZE (conf_cases[i].lacks) && conf_cases[i].lacks[k]; k++)
+        assert_lacks (text, conf_cases[i].lacks[k]);
       assert_common_engine_lines (f, text);
+      assert_string_equal (engine_network_mode (&f->r), conf_cases[i].mode);
+      assert_string_equal (f->r.engine_version, conf_cases[i].version);
       free (text);
       fixture_free (f);
     }
-}
-
-/* No podman to ask (the configured one does not exist): podman 4's
- * configuration, which podman 5 reads as well. */
-static void
-unknown_version_writes_what_both_read (void **state)
-{
-  struct fixture *f = fixture_new (1);
-  char *text;
-  (void) state;
-  f->r.network_host = 0;
-  text = configure (f, "containers");
-  assert_string_equal (f->r.engine_version, "");
-  assert_has (text, "# podman version unknown\n");
-  assert_has (text, "netns = \"slirp4netns\"\n");
-  assert_lacks (text, "[network]");
   assert_int_equal (engine_major (""), 0);
   assert_int_equal (engine_major ("garbage"), 0);
   assert_int_equal (engine_major ("10.1"), 10);
-  free (text);
-  fixture_free (f);
-}
-
-static void
-proc_bind_and_delegated_cgroups (void **state)
-{
-  struct fixture *f = fixture_new (1);
-  char *text;
-  (void) state;
-  strcpy (f->r.engine_version, "5.4.2");
-  f->r.proc_bind = 1;
-  f->r.cgroups_enabled = 1;
-  text = configure (f, "containers");
-  assert_has (text, "cgroups = \"enabled\"\n");
-  assert_has (text, "volumes = [\"/proc:/proc\"]\n");
-  assert_lacks (text, "seccomp_profile");
-  assert_lacks (text, "keyring");
-  free (text);
-  fixture_free (f);
 }
 
 /* The deny list is written next to the configuration and named in it. */
@@ -495,9 +451,7 @@ version_in_report_kept (void **state)
   fixture_free (f);
 }
 
-TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, podman4_with_tun_keeps_slirp4netns,
-                    podman5_with_tun_uses_pasta_and_netavark, no_tun_is_host_on_both_engines,
-                    unknown_version_writes_what_both_read, proc_bind_and_delegated_cgroups,
+TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, containers_conf_per_engine_and_pod,
                     seccomp_profile_named, storage_conf_per_driver,
                     storage_conf_single_id_and_image_store, environment_for_podman, command_line,
                     dirs_prepared, unusable_runtime_dir, stale_pause_pid_removed, version_from_dpkg,

@@ -155,22 +155,45 @@ engine_closed (struct run *r)
   return poll (&p, 1, 5000) == 1 && recv (r->engine, &b, 1, 0) == 0;
 }
 
-static void
-exit_file_answers (void **state)
+/* The status reaches the client in Docker's chunked wait answer, from the
+ * exit file (asked by id or by name: the file is named by the full id), or
+ * from an exit the gateway's watcher recorded (docker run -d --rm: podman
+ * removed the container and its file); the engine's own wait, still open,
+ * is ended by closing its connection. */
+static const struct
 {
-  struct run r;
-  (void) state;
+  const char *ref;
+  int recorded; /* -1: none */
+  const char *file;
+  const char *want;
+} exit_cases[] = {
+  { ID, -1, "3", "{\"StatusCode\":3,\"Error\":null}\n" },
+  { "job", -1, "5", "{\"StatusCode\":5,\"Error\":null}\n" },
+  { "0123456789ab", -1, "0", "{\"StatusCode\":0,\"Error\":null}\n" },
+  { ID, 6, NULL, "{\"StatusCode\":6,\"Error\":null}\n" },
+};
 
-  start (&r, true, false, NULL);
-  expect_engine_asked (&r);
-  write_exit_file ("3");
-  const char *a = client_answer (&r);
-  assert_has (a, "HTTP/1.1 200 OK\r\n");
-  assert_has (a, "Transfer-Encoding: chunked\r\n");
-  assert_has (a, "{\"StatusCode\":3,\"Error\":null}\n");
-  /* the engine's wait is still open: the gateway ends it by closing */
-  assert_true (engine_closed (&r));
-  finish (&r, 1);
+static void
+exits_answer (void **state)
+{
+  (void) state;
+  for (size_t i = 0; i < ARRAY_SIZE (exit_cases); i++)
+    {
+      struct run r;
+      start_ref (&r, exit_cases[i].ref, true, false, NULL, exit_cases[i].recorded);
+      expect_engine_asked (&r);
+      if (exit_cases[i].file)
+        write_exit_file (exit_cases[i].file);
+      const char *a = client_answer (&r);
+      assert_has (a, "HTTP/1.1 200 OK\r\n");
+      assert_has (a, "Transfer-Encoding: chunked\r\n");
+      assert_has (a, exit_cases[i].want);
+      assert_true (engine_closed (&r));
+      finish (&r, 1);
+      char file[512];
+      snprintf (file, sizeof file, "%s/%s", r.exits, ID);
+      unlink (file);
+    }
 }
 
 static void
@@ -302,38 +325,7 @@ auto_remove_deletes_after_answer (void **state)
   assert_has (s.log, "DELETE /containers/" ID "?force=1&v=1 HTTP/1.1");
 }
 
-/* A wait by name (or id prefix) finds the exit file, named by the full
- * id, and only that id goes to the engine. */
-static void
-wait_by_name_uses_the_full_id (void **state)
-{
-  struct run r;
-  (void) state;
-
-  start_ref (&r, "job", true, false, NULL, -1);
-  expect_engine_asked (&r);
-  write_exit_file ("5");
-  assert_has (client_answer (&r), "{\"StatusCode\":5,\"Error\":null}");
-  finish (&r, 1);
-}
-
-/* An exit the gateway's watcher recorded (docker run -d --rm: podman has
- * removed the container and its exit file) answers at once. */
-static void
-recorded_exit_answers (void **state)
-{
-  struct run r;
-  (void) state;
-
-  start_ref (&r, ID, false, false, NULL, 6);
-  expect_engine_asked (&r);
-  assert_has (client_answer (&r), "{\"StatusCode\":6,\"Error\":null}");
-  assert_true (engine_closed (&r));
-  finish (&r, 1);
-}
-
-TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, exit_file_answers, head_comes_before_the_exit,
+TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, exits_answer, head_comes_before_the_exit,
                     engine_answers_without_exits_dir, unreadable_exit_file_waits_for_engine,
                     engine_errors_reach_client, client_leaving_ends_the_wait,
-                    auto_remove_deletes_after_answer, wait_by_name_uses_the_full_id,
-                    recorded_exit_answers)
+                    auto_remove_deletes_after_answer)
