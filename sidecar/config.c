@@ -5,13 +5,13 @@
  * comes from. */
 #include "config.h"
 #include "config_table.h"
+#include "gateway/json.h"
 #include "strv.h"
 #include <podsock/parse.h>
 #include <podsock/util.h>
 
 #include <errno.h>
 #include <grp.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,37 +287,6 @@ config_set_words (char ***field, const char *v, podsock_error_t *err)
   return 0;
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static bool
-valid_utf8 (const unsigned char *p)
-{
-  while (*p)
-    {
-      unsigned c = *p++, n, lo = 0x80, hi = 0xbf;
-      if (c < 0x80)
-        continue;
-      if (c >= 0xc2 && c <= 0xdf)
-        n = 1;
-      else if (c >= 0xe0 && c <= 0xef)
-        n = 2;
-      else if (c >= 0xf0 && c <= 0xf4)
-        n = 3;
-      else
-        return false;
-      if (c == 0xe0)
-        lo = 0xa0; /* overlong */
-      else if (c == 0xed)
-        hi = 0x9f; /* surrogates */
-      else if (c == 0xf0)
-        lo = 0x90; /* overlong */
-      else if (c == 0xf4)
-        hi = 0x8f; /* past U+10FFFF */
-      for (unsigned i = 0; i < n; i++, p++, lo = 0x80, hi = 0xbf)
-        if (*p < lo || *p > hi)
-          return false;
-    }
-  return true;
-}
 
 /* One scalar setting from its text. */
 int
@@ -328,7 +297,7 @@ config_setting_set (struct podsock_config *c, const struct setting *s, const cha
 
   /* YAML refuses other bytes; the environment and --set must too, or
    * --print-config would print a file that does not load. */
-  if (!valid_utf8 ((const unsigned char *) v))
+  if (utf8_invalid_at ((const unsigned char *) v, strlen (v)) < strlen (v))
     return podsock_error_make (err, 0, "the value is not valid UTF-8; write it in UTF-8");
   switch (s->type)
     {

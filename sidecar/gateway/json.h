@@ -56,6 +56,11 @@ char *gwjson_print (const cJSON *tree, size_t *len, podsock_error_t *err);
  * U+212A -> K. */
 bool gwjson_key_equal (const char *a, const char *b);
 
+/* Offset of the first byte of s[0..n) that is not well-formed UTF-8 (RFC
+ * 3629: no overlong forms, surrogates or code points past U+10FFFF), or n.
+ * The configuration loader uses it too. */
+size_t utf8_invalid_at (const unsigned char *s, size_t n);
+
 /* The member of obj whose key gwjson_key_equal()s name, or NULL. */
 cJSON *gwjson_get (const cJSON *obj, const char *name);
 

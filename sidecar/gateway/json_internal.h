@@ -7,8 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Offset of the first byte of s[0..n) that is not valid UTF-8, or n. */
-size_t utf8_invalid_at (const unsigned char *s, size_t n);
 /* A number item's text: its literal, or valuedouble printed; NULL when it
  * has none a JSON reader takes. */
 const char *number_text (const cJSON *v, char *buf, size_t size);
