@@ -14,7 +14,9 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_TRACKED 256
@@ -29,10 +31,18 @@ struct tracked
   size_t n;
 };
 
-/* The follower's parameters when it runs as a thread, and the lock that
- * keeps its calls into the gateway from racing the gateway's end. */
+/* The follower's parameters when it runs as a thread, and what stops it:
+ * the flag, the socket of the stream it reads (shut down to end the read at
+ * once) and the condition its pause between reconnects waits on. */
 static struct handback_watch_params follower;
-static pthread_mutex_t gateway_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct
+{
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  pthread_t thread;
+  bool running, stop;
+  curl_socket_t sock;
+} ctl = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, .sock = CURL_SOCKET_BAD };
 
 struct watch
 {
@@ -129,12 +139,9 @@ on_event (struct watch *w, const char *text)
   if (cJSON_IsString (status) && cJSON_IsString (id) && strlen (id->valuestring) == 64)
     {
       const char *cid = id->valuestring;
-      bool gateways;
-      pthread_mutex_lock (&gateway_lock);
-      gateways = w->p->known && w->p->known (w->p->data, cid);
+      bool gateways = w->p->known && w->p->known (w->p->data, cid);
       if (gateways && strcmp (status->valuestring, "start") != 0)
         w->p->died (w->p->data, cid);
-      pthread_mutex_unlock (&gateway_lock);
       if (gateways)
         ; /* the gateway recorded its sources at create, and handed back */
       else if (strcmp (status->valuestring, "start") == 0)
@@ -173,7 +180,64 @@ on_data (char *data, size_t size, size_t nmemb, void *userdata)
   return n;
 }
 
-static void __attribute__ ((noreturn)) watch_forever (const struct handback_watch_params *p)
+/* curl's socket, known to handback_watch_stop; none once stopping. */
+static curl_socket_t
+open_socket (void *data, curlsocktype purpose, struct curl_sockaddr *a)
+{
+  curl_socket_t s = CURL_SOCKET_BAD;
+  (void) data;
+  (void) purpose;
+  pthread_mutex_lock (&ctl.lock);
+  if (!ctl.stop)
+    s = socket (a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  ctl.sock = s;
+  pthread_mutex_unlock (&ctl.lock);
+  return s;
+}
+
+static int
+close_socket (void *data, curl_socket_t s)
+{
+  (void) data;
+  pthread_mutex_lock (&ctl.lock);
+  if (ctl.sock == s)
+    ctl.sock = CURL_SOCKET_BAD;
+  pthread_mutex_unlock (&ctl.lock);
+  return close (s);
+}
+
+/* A second before the next connection (the engine restarts); false when
+ * stopped meanwhile. */
+static bool
+pause_before_reconnect (void)
+{
+  struct timespec until;
+  bool go_on;
+
+  clock_gettime (CLOCK_REALTIME, &until);
+  until.tv_sec += 1;
+  pthread_mutex_lock (&ctl.lock);
+  while (!ctl.stop && pthread_cond_timedwait (&ctl.wake, &ctl.lock, &until) == 0)
+    ;
+  go_on = !ctl.stop;
+  pthread_mutex_unlock (&ctl.lock);
+  return go_on;
+}
+
+static void
+forget_all (struct watch *w)
+{
+  for (size_t i = 0; i < MAX_TRACKED; i++)
+    {
+      for (size_t j = 0; j < w->t[i].n; j++)
+        free (w->t[i].sources[j]);
+      memset (&w->t[i], 0, sizeof w->t[i]);
+    }
+  w->len = 0;
+}
+
+static void
+watch (const struct handback_watch_params *p)
 {
   static struct watch w;
   /* {"type":["container"],"event":["start","died"]} */
@@ -181,7 +245,7 @@ static void __attribute__ ((noreturn)) watch_forever (const struct handback_watc
                     "%22event%22%3A%5B%22start%22%2C%22died%22%5D%7D";
 
   w.p = p;
-  for (;;)
+  do
     {
       CURL *c = curl_easy_init ();
       if (c)
@@ -189,50 +253,75 @@ static void __attribute__ ((noreturn)) watch_forever (const struct handback_watc
           curl_easy_setopt (c, CURLOPT_UNIX_SOCKET_PATH, p->api_socket);
           curl_easy_setopt (c, CURLOPT_URL, url);
           curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
+          curl_easy_setopt (c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+          curl_easy_setopt (c, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
           curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, on_data);
           curl_easy_setopt (c, CURLOPT_WRITEDATA, &w);
           curl_easy_perform (c); /* returns when the engine goes away */
           curl_easy_cleanup (c);
         }
       w.len = 0;
-      sleep (1);
     }
+  while (pause_before_reconnect ());
+  forget_all (&w);
 }
 
 void
-handback_watch_detach (void)
+handback_watch_stop (void)
 {
-  pthread_mutex_lock (&gateway_lock);
-  follower.known = NULL;
-  follower.died = NULL;
-  pthread_mutex_unlock (&gateway_lock);
+  bool running;
+
+  pthread_mutex_lock (&ctl.lock);
+  ctl.stop = true;
+  if (ctl.sock != CURL_SOCKET_BAD)
+    shutdown (ctl.sock, SHUT_RDWR); /* the read under way ends now */
+  pthread_cond_broadcast (&ctl.wake);
+  running = ctl.running;
+  ctl.running = false;
+  pthread_mutex_unlock (&ctl.lock);
+  if (running)
+    pthread_join (ctl.thread, NULL);
 }
 
 static void *
 watch_thread (void *arg)
 {
-  watch_forever (arg);
+  watch (arg);
+  return NULL;
+}
+
+static int
+start_thread (const struct handback_watch_params *p)
+{
+  int rc = EBUSY;
+
+  pthread_mutex_lock (&ctl.lock);
+  if (!ctl.running)
+    {
+      follower = *p;
+      ctl.stop = false;
+      rc = pthread_create (&ctl.thread, NULL, watch_thread, &follower);
+      ctl.running = rc == 0;
+    }
+  pthread_mutex_unlock (&ctl.lock);
+  if (rc == 0)
+    return 0;
+  errno = rc;
+  return -1;
 }
 
 pid_t
 handback_watch_start (const struct handback_watch_params *p, const sigset_t *child_mask)
 {
-  pthread_t t;
   pid_t pid;
 
   if (p->died)
-    {
-      follower = *p;
-      if (pthread_create (&t, NULL, watch_thread, &follower) != 0)
-        return -1;
-      pthread_detach (t);
-      return 0;
-    }
+    return start_thread (p);
   pid = fork ();
-
   if (pid != 0)
     return pid;
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   sigprocmask (SIG_SETMASK, child_mask, NULL);
-  watch_forever (p);
+  watch (p);
+  _exit (0);
 }

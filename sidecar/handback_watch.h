@@ -29,12 +29,14 @@ struct handback_watch_params
 };
 
 /* Starts the follower (a thread when p->died is set, else a child); it
- * reconnects when the engine restarts and runs until the sidecar ends.
+ * reconnects when the engine restarts and runs until handback_watch_stop
+ * (a thread) or the sidecar's end (a child).
  * Returns the child's pid or 0 for a thread, or -1. */
 pid_t handback_watch_start (const struct handback_watch_params *p, const sigset_t *child_mask);
 
-/* The follower stops calling known()/died() (waiting for a call under way):
- * before what they point to goes away. */
-void handback_watch_detach (void);
+/* Ends the follower thread and waits for it (a hand-back under way
+ * finishes first): before what its parameters point to goes away.  The
+ * stream it reads is shut down, so this does not wait for the engine. */
+void handback_watch_stop (void);
 
 #endif

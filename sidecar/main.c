@@ -434,7 +434,7 @@ supervise (struct sidecar *sc)
 static void
 shut_down (struct sidecar *sc, int status)
 {
-  handback_watch_detach (); /* it calls into the gateway, about to go */
+  handback_watch_stop (); /* it reads the engine's paths and calls into the gateway */
   if (sc->gateway)
     gateway_stop (sc->gateway);
   /* No socket that nobody serves: clients get ENOENT, not a hang. */
