@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,60 +46,8 @@ static const char usage_text[]
       "Exit status: 0 the pod is ready for the sidecar; 1 it is not (the log says why\n"
       "and what to change); 2 usage error.\n";
 
-enum
-{
-  OPT_SOCKET_DIR = 256,
-  OPT_SOCKET_DIR_MODE,
-  OPT_SOCKET_GROUP,
-  OPT_LOG_FORMAT,
-  OPT_IDS_OUT,
-  OPT_HOME,
-  OPT_SUBIDS,
-  OPT_STORAGE,
-  OPT_STORAGE_SHARED,
-  OPT_POD_ID,
-  OPT_BUILDS,
-  OPT_STORAGE_SHARED_ENV, /* env only: takes a value */
-};
-
-static const struct option long_options[] = {
-  { "socket-dir", required_argument, NULL, OPT_SOCKET_DIR },
-  { "socket-dir-mode", required_argument, NULL, OPT_SOCKET_DIR_MODE },
-  { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
-  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-  { "ids-out", required_argument, NULL, OPT_IDS_OUT },
-  { "home", required_argument, NULL, OPT_HOME },
-  { "subids", required_argument, NULL, OPT_SUBIDS },
-  { "storage", required_argument, NULL, OPT_STORAGE },
-  { "storage-shared", no_argument, NULL, OPT_STORAGE_SHARED },
-  { "pod-id", required_argument, NULL, OPT_POD_ID },
-  { "builds", required_argument, NULL, OPT_BUILDS },
-  { "help", no_argument, NULL, 'h' },
-  { "version", no_argument, NULL, 'V' },
-  { NULL, 0, NULL, 0 },
-};
-
-static const struct
-{
-  const char *name;
-  int key;
-} env_options[] = {
-  { "PODSOCK_SOCKET_DIR", OPT_SOCKET_DIR },
-  { "PODSOCK_SOCKET_DIR_MODE", OPT_SOCKET_DIR_MODE },
-  { "PODSOCK_SOCKET_GROUP", OPT_SOCKET_GROUP },
-  { "PODSOCK_LOG_FORMAT", OPT_LOG_FORMAT },
-  { "PODSOCK_IDS_DIR", OPT_IDS_OUT },
-  { "PODSOCK_HOME", OPT_HOME },
-  { "PODSOCK_SUBIDS", OPT_SUBIDS },
-  { "PODSOCK_STORAGE", OPT_STORAGE },
-  { "PODSOCK_STORAGE_SHARED", OPT_STORAGE_SHARED_ENV },
-  { "PODSOCK_BUILDS_DIR", OPT_BUILDS },
-  /* The pod id: ours first, then the downward API's usual name, then the
-   * hostname (a pod's hostname is its name unless spec.hostname is set). */
-  { "HOSTNAME", OPT_POD_ID },
-  { "POD_NAME", OPT_POD_ID },
-  { "PODSOCK_POD_ID", OPT_POD_ID },
-};
+/* getopt_long's value for settings[i]'s flag: OPT_SETTING + i. */
+#define OPT_SETTING 256
 
 static int
 absolute_path (const char *what, const char *v, const char **out, podsock_error_t *err)
@@ -155,51 +104,147 @@ set_socket_group (struct init_options *o, const char *what, const char *v, podso
 }
 
 static int
-set_option (struct init_options *o, int key, const char *what, const char *v, podsock_error_t *err)
+set_socket_dir (struct init_options *o, const char *what, const char *v, podsock_error_t *err)
+{
+  return absolute_path (what, v, &o->sockdir.path, err);
+}
+
+static int
+set_socket_dir_mode (struct init_options *o, const char *what, const char *v,
+                     podsock_error_t *err)
 {
   unsigned mode;
 
-  switch (key)
-    {
-    case OPT_SOCKET_DIR:
-      return absolute_path (what, v, &o->sockdir.path, err);
-    case OPT_SOCKET_DIR_MODE:
-      if (parse_mode (v, &mode) < 0 || (mode & 0700) != 0700)
-        return podsock_error_make (err, 0,
-                                   "%s: '%s' is not an octal mode that lets the owner in "
-                                   "(like 2770)",
-                                   what, v);
-      o->sockdir.mode = mode;
-      return 0;
-    case OPT_SOCKET_GROUP:
-      return set_socket_group (o, what, v, err);
-    case OPT_LOG_FORMAT:
-      if (podsock_log_format_parse (v, &o->log_format) < 0)
-        return podsock_error_make (err, 0, "%s: log format '%s' is not json or text", what, v);
-      return 0;
-    case OPT_IDS_OUT:
-      return absolute_path (what, v, &o->ids_dir, err);
-    case OPT_HOME:
-      return absolute_path (what, v, &o->home, err);
-    case OPT_SUBIDS:
-      return set_subids (o, what, v, err);
-    case OPT_STORAGE:
-      o->storage_given = 1;
-      return absolute_path (what, v, &o->storage, err);
-    case OPT_STORAGE_SHARED:
-      o->storage_mode = STORAGEDIR_SHARED;
-      return 0;
-    case OPT_STORAGE_SHARED_ENV:
-      return set_storage_shared (o, what, v, err);
-    case OPT_POD_ID:
-      if (storagedir_check_pod_id (v, err) < 0)
-        return podsock_error_prefix (err, "%s", what);
-      o->pod_id = v;
-      return 0;
-    case OPT_BUILDS:
-      return absolute_path (what, v, &o->builds_dir, err);
-    }
-  abort ();
+  if (parse_mode (v, &mode) < 0 || (mode & 0700) != 0700)
+    return podsock_error_make (err, 0,
+                               "%s: '%s' is not an octal mode that lets the owner in (like 2770)",
+                               what, v);
+  o->sockdir.mode = mode;
+  return 0;
+}
+
+static int
+set_log_format (struct init_options *o, const char *what, const char *v, podsock_error_t *err)
+{
+  if (podsock_log_format_parse (v, &o->log_format) < 0)
+    return podsock_error_make (err, 0, "%s: log format '%s' is not json or text", what, v);
+  return 0;
+}
+
+static int
+set_ids_dir (struct init_options *o, const char *what, const char *v, podsock_error_t *err)
+{
+  return absolute_path (what, v, &o->ids_dir, err);
+}
+
+static int
+set_home (struct init_options *o, const char *what, const char *v, podsock_error_t *err)
+{
+  return absolute_path (what, v, &o->home, err);
+}
+
+static int
+set_storage (struct init_options *o, const char *what, const char *v, podsock_error_t *err)
+{
+  o->storage_given = 1;
+  return absolute_path (what, v, &o->storage, err);
+}
+
+/* --storage-shared takes no value: it means "true". */
+static int
+set_storage_shared_flag (struct init_options *o, const char *what, const char *v,
+                         podsock_error_t *err)
+{
+  (void) what;
+  (void) v;
+  (void) err;
+  o->storage_mode = STORAGEDIR_SHARED;
+  return 0;
+}
+
+static int
+set_pod_id (struct init_options *o, const char *what, const char *v, podsock_error_t *err)
+{
+  if (storagedir_check_pod_id (v, err) < 0)
+    return podsock_error_prefix (err, "%s", what);
+  o->pod_id = v;
+  return 0;
+}
+
+/* An empty variable is one not set: the name before it in line decides. */
+static int
+set_pod_id_from_env (struct init_options *o, const char *what, const char *v,
+                     podsock_error_t *err)
+{
+  return *v == '\0' ? 0 : set_pod_id (o, what, v, err);
+}
+
+/* A hostname that is no pod name (a developer's machine) is no error until
+ * a shared volume needs the pod id. */
+static int
+set_pod_id_from_hostname (struct init_options *o, const char *what, const char *v,
+                          podsock_error_t *err)
+{
+  if (storagedir_check_pod_id (v, NULL) < 0)
+    return 0;
+  return set_pod_id (o, what, v, err);
+}
+
+static int
+set_builds_dir (struct init_options *o, const char *what, const char *v, podsock_error_t *err)
+{
+  return absolute_path (what, v, &o->builds_dir, err);
+}
+
+typedef int (*init_setter) (struct init_options *o, const char *what, const char *v,
+                            podsock_error_t *err);
+
+/* Each setting once: its flag (NULL: none), its variable (NULL: none), how
+ * it is set, and whether the flag stands alone.  Variables are read in
+ * this order, so of the pod id's three names the last one set wins: ours,
+ * then the downward API's usual POD_NAME, then the hostname (a pod's
+ * hostname is its name unless spec.hostname is set). */
+static const struct init_setting
+{
+  const char *flag, *env;
+  init_setter set;
+  bool alone;
+} settings[] = {
+  { "socket-dir", "PODSOCK_SOCKET_DIR", set_socket_dir, false },
+  { "socket-dir-mode", "PODSOCK_SOCKET_DIR_MODE", set_socket_dir_mode, false },
+  { "socket-group", "PODSOCK_SOCKET_GROUP", set_socket_group, false },
+  { "log-format", "PODSOCK_LOG_FORMAT", set_log_format, false },
+  { "ids-out", "PODSOCK_IDS_DIR", set_ids_dir, false },
+  { "home", "PODSOCK_HOME", set_home, false },
+  { "subids", "PODSOCK_SUBIDS", set_subids, false },
+  { "storage", "PODSOCK_STORAGE", set_storage, false },
+  { "storage-shared", NULL, set_storage_shared_flag, true },
+  { NULL, "PODSOCK_STORAGE_SHARED", set_storage_shared, false },
+  { "builds", "PODSOCK_BUILDS_DIR", set_builds_dir, false },
+  { NULL, "HOSTNAME", set_pod_id_from_hostname, false },
+  { NULL, "POD_NAME", set_pod_id_from_env, false },
+  { NULL, "PODSOCK_POD_ID", set_pod_id_from_env, false },
+  { "pod-id", NULL, set_pod_id, false },
+};
+
+/* getopt_long's table: the settings' flags (their index in settings as the
+ * value), --help and --version. */
+static const struct option *
+long_options (void)
+{
+  static struct option table[ARRAY_SIZE (settings) + 3];
+  size_t n = 0;
+
+  if (table[0].name)
+    return table;
+  for (size_t i = 0; i < ARRAY_SIZE (settings); i++)
+    if (settings[i].flag)
+      table[n++] = (struct option){ settings[i].flag,
+                                    settings[i].alone ? no_argument : required_argument, NULL,
+                                    OPT_SETTING + (int) i };
+  table[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+  table[n] = (struct option){ "version", no_argument, NULL, 'V' };
+  return table;
 }
 
 static void
@@ -221,16 +266,10 @@ set_defaults (struct init_options *o)
 static int
 parse_env (struct init_options *o, podsock_error_t *err)
 {
-  for (size_t i = 0; i < ARRAY_SIZE (env_options); i++)
+  for (size_t i = 0; i < ARRAY_SIZE (settings); i++)
     {
-      const char *v = getenv (env_options[i].name);
-      if (v == NULL || (*v == '\0' && env_options[i].key == OPT_POD_ID))
-        continue;
-      /* A hostname that is no pod name (a developer's machine) is no error
-       * until a shared volume needs the pod id. */
-      if (strcmp (env_options[i].name, "HOSTNAME") == 0 && storagedir_check_pod_id (v, NULL) < 0)
-        continue;
-      if (set_option (o, env_options[i].key, env_options[i].name, v, err) < 0)
+      const char *v = settings[i].env ? getenv (settings[i].env) : NULL;
+      if (v && settings[i].set (o, settings[i].env, v, err) < 0)
         return -1;
     }
   return 0;
@@ -239,19 +278,21 @@ parse_env (struct init_options *o, podsock_error_t *err)
 int
 init_options_parse (int argc, char **argv, struct init_options *o, podsock_error_t *err)
 {
-  static const struct cmdline cmdline = { "podsock-init", usage_text, ":hV", long_options };
+  const struct cmdline cmdline = { "podsock-init", usage_text, ":hV", long_options () };
+  const struct init_setting *st;
   char what[64];
-  int c, idx, r;
+  int c, r;
 
   set_defaults (o);
   if (parse_env (o, err) < 0)
     return -1;
   opterr = 0;
   optind = 1;
-  while ((r = cmdline_next (&cmdline, argc, argv, &c, &idx, err)) == CMDLINE_OTHER)
+  while ((r = cmdline_next (&cmdline, argc, argv, &c, NULL, err)) == CMDLINE_OTHER)
     {
-      snprintf (what, sizeof what, "--%s", long_options[idx].name);
-      if (set_option (o, c, what, optarg, err) < 0)
+      st = &settings[c - OPT_SETTING];
+      snprintf (what, sizeof what, "--%s", st->flag);
+      if (st->set (o, what, optarg, err) < 0)
         return -1;
     }
   if (r < 0)

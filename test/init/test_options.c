@@ -221,6 +221,7 @@ static const struct
   { NULL, "--subids=1:x", "is not START:COUNT" },
   { NULL, "--storage=st", "--storage: 'st' must be an absolute path" },
   { NULL, "--pod-id=Bad_Id", "--pod-id" },
+  { NULL, "--pod-id=", "--pod-id: pod id '' must have 1 to 253 characters" },
   { NULL, "--builds=b", "--builds: 'b' must be an absolute path" },
   { NULL, "--nope", "unknown option '--nope' (try --help)" },
   { NULL, "--home", "option '--home' needs a value (try --help)" },
