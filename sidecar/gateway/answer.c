@@ -244,18 +244,18 @@ relay_rest (struct conn *c, const struct http_message *r)
       if (route == ROUTE_DELETE)
         forget_container (c);
     }
-  if (gw_write_all (c->client.fd, c->engine.buf, r->head_len) < 0)
-    return -1;
-  gw_consume (&c->engine, r->head_len);
   if (failed_to_run (route, r))
     {
       /* dockerd removes an AutoRemove container that could not start;
        * podman leaves it: the gateway removes it once the error is read. */
-      int rc = gw_pump_body (&c->engine, r, &k, -1, c->client.fd);
+      int rc = gateway_run_failed (c, r);
       if (rc == 0 && r->keep_alive && gw_containers_auto_remove (&c->g->containers, c->x.t.id))
         remove_now (c);
       return rc;
     }
+  if (gw_write_all (c->client.fd, c->engine.buf, r->head_len) < 0)
+    return -1;
+  gw_consume (&c->engine, r->head_len);
   /* Docker's hijack without Upgrade (200 + raw stream, no length) is a
    * two-way stream too: attach/exec stdin follows the request. */
   if (r->body == HTTP_BODY_UNTIL_CLOSE)

@@ -5,10 +5,13 @@
 #include <podsock/util.h>
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define EXEC_MARK '!' /* exec entries: id "!<exec id>", name = the container */
 
@@ -25,9 +28,25 @@ struct gw_container
   bool started;  /* a start was answered */
   bool exited;   /* conmon wrote exit_code since the last start was asked */
   int exit_code;
+  int watchers[GW_WATCHERS_MAX]; /* the eventfds of the exit waits under way */
+  unsigned n_watchers;
 };
 
 static struct gw_container **find (struct gw_containers *t, const char *ref);
+
+/* The CLOCK_REALTIME time ms from now, for pthread_cond_timedwait. */
+static void
+deadline_in (long ms, struct timespec *until)
+{
+  clock_gettime (CLOCK_REALTIME, until);
+  until->tv_sec += ms / 1000;
+  until->tv_nsec += (ms % 1000) * 1000000L;
+  if (until->tv_nsec >= 1000000000L)
+    {
+      until->tv_sec++;
+      until->tv_nsec -= 1000000000L;
+    }
+}
 
 void
 gw_containers_init (struct gw_containers *t)
@@ -57,6 +76,17 @@ gw_containers_free (struct gw_containers *t)
   pthread_cond_destroy (&t->removed);
 }
 
+/* e's exit waits look at the record again: an exit, or e is gone. */
+static void
+wake_watchers (const struct gw_container *e)
+{
+  static const uint64_t one = 1;
+
+  for (unsigned i = 0; i < e->n_watchers; i++)
+    if (write (e->watchers[i], &one, sizeof one) < 0)
+      continue; /* the counter is full: it is readable, as good */
+}
+
 /* Drops the oldest entry (the list's tail) when the table is full. */
 static void
 trim (struct gw_containers *t)
@@ -67,6 +97,7 @@ trim (struct gw_containers *t)
     return;
   while ((*pp)->next)
     pp = &(*pp)->next;
+  wake_watchers (*pp);
   entry_free (*pp);
   *pp = NULL;
   t->n--;
@@ -175,6 +206,7 @@ unlink_entry (struct gw_containers *t, struct gw_container **pp)
 {
   struct gw_container *e = *pp;
 
+  wake_watchers (e);
   *pp = e->next;
   entry_free (e);
   t->n--;
@@ -187,6 +219,12 @@ gw_containers_remove (struct gw_containers *t, const char *ref)
 
   pthread_mutex_lock (&t->lock);
   pp = find (t, ref);
+  if (pp && (*pp)->exited)
+    {
+      struct gw_gone *g = &t->gone[t->gone_next++ % GW_GONE_MAX];
+      memcpy (g->id, (*pp)->id, sizeof g->id);
+      g->exit_code = (*pp)->exit_code;
+    }
   if (pp)
     unlink_entry (t, pp);
   pthread_cond_broadcast (&t->removed);
@@ -202,7 +240,10 @@ entry_set (struct gw_containers *t, const char *ref, size_t offset)
   pthread_mutex_lock (&t->lock);
   pp = find (t, ref);
   if (pp)
-    *(bool *) (void *) ((char *) *pp + offset) = true;
+    {
+      *(bool *) (void *) ((char *) *pp + offset) = true;
+      wake_watchers (*pp); /* started: its exit wait may ask the engine now */
+    }
   pthread_mutex_unlock (&t->lock);
 }
 
@@ -241,7 +282,61 @@ gw_containers_set_exit (struct gw_containers *t, const char *ref, int code)
     {
       (*pp)->exited = code >= 0;
       (*pp)->exit_code = code;
+      if (code >= 0)
+        wake_watchers (*pp);
     }
+  pthread_mutex_unlock (&t->lock);
+}
+
+int
+gw_containers_watch_exit (struct gw_containers *t, const char *ref)
+{
+  struct gw_container **pp;
+  int fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+  if (fd < 0)
+    return -1;
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  if (pp && (*pp)->n_watchers < GW_WATCHERS_MAX)
+    (*pp)->watchers[(*pp)->n_watchers++] = fd;
+  else
+    {
+      close (fd);
+      fd = -1;
+    }
+  pthread_mutex_unlock (&t->lock);
+  return fd;
+}
+
+void
+gw_containers_unwatch_exit (struct gw_containers *t, const char *ref, int fd)
+{
+  struct gw_container **pp;
+
+  if (fd < 0)
+    return;
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  for (unsigned i = 0; pp && i < (*pp)->n_watchers; i++)
+    if ((*pp)->watchers[i] == fd)
+      (*pp)->watchers[i--] = (*pp)->watchers[--(*pp)->n_watchers];
+  pthread_cond_broadcast (&t->removed);
+  pthread_mutex_unlock (&t->lock);
+  close (fd);
+}
+
+void
+gw_containers_wait_unwatched (struct gw_containers *t, const char *ref, long timeout_ms)
+{
+  struct gw_container **pp;
+  struct timespec until;
+
+  deadline_in (timeout_ms, &until);
+  pthread_mutex_lock (&t->lock);
+  while ((pp = find (t, ref)) && (*pp)->n_watchers > 0
+         && pthread_cond_timedwait (&t->removed, &t->lock, &until) == 0)
+    ;
   pthread_mutex_unlock (&t->lock);
 }
 
@@ -256,21 +351,46 @@ gw_containers_exit (struct gw_containers *t, const char *ref, int *code)
   r = pp && (*pp)->exited;
   if (r)
     *code = (*pp)->exit_code;
+  for (size_t i = 0; pp == NULL && !r && i < GW_GONE_MAX; i++)
+    if (strcmp (t->gone[i].id, ref) == 0 && ref[0] != '\0')
+      {
+        *code = t->gone[i].exit_code;
+        r = true;
+      }
   pthread_mutex_unlock (&t->lock);
   return r;
+}
+
+/* ref's attached and started flags, read under the lock; false when ref
+ * is unknown. */
+static bool
+life_of (struct gw_containers *t, const char *ref, bool *attached, bool *started)
+{
+  struct gw_container **pp;
+
+  pthread_mutex_lock (&t->lock);
+  pp = find (t, ref);
+  if (pp)
+    {
+      *attached = (*pp)->attached;
+      *started = (*pp)->started;
+    }
+  pthread_mutex_unlock (&t->lock);
+  return pp != NULL;
 }
 
 bool
 gw_containers_first_run (struct gw_containers *t, const char *ref)
 {
-  struct gw_container **pp;
-  bool r;
+  bool attached, started;
+  return life_of (t, ref, &attached, &started) && attached && !started;
+}
 
-  pthread_mutex_lock (&t->lock);
-  pp = find (t, ref);
-  r = pp && (*pp)->attached && !(*pp)->started;
-  pthread_mutex_unlock (&t->lock);
-  return r;
+bool
+gw_containers_initialised (struct gw_containers *t, const char *ref)
+{
+  bool attached, started;
+  return life_of (t, ref, &attached, &started) && (attached || started);
 }
 
 bool
@@ -295,14 +415,7 @@ gw_containers_wait_name (struct gw_containers *t, const char *name, long timeout
   struct timespec until;
   bool gone;
 
-  clock_gettime (CLOCK_REALTIME, &until);
-  until.tv_sec += timeout_ms / 1000;
-  until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-  if (until.tv_nsec >= 1000000000L)
-    {
-      until.tv_sec++;
-      until.tv_nsec -= 1000000000L;
-    }
+  deadline_in (timeout_ms, &until);
   pthread_mutex_lock (&t->lock);
   while (name_removing (t, name))
     if (pthread_cond_timedwait (&t->removed, &t->lock, &until) != 0)

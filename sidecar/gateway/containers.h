@@ -12,14 +12,28 @@
 /* Oldest entries go past this many (a job that never removes its containers). */
 #define GW_CONTAINERS_MAX 4096
 
+/* Exit waits of one container at a time that are woken at its exit. */
+#define GW_WATCHERS_MAX 8
+/* Removed containers whose exit is still remembered (by full id). */
+#define GW_GONE_MAX 16
+
 struct gw_container;
+
+struct gw_gone
+{
+  char id[72];
+  int exit_code;
+};
 
 struct gw_containers
 {
   pthread_mutex_t lock;
-  pthread_cond_t removed; /* a container marked removing is gone */
+  pthread_cond_t removed; /* a container marked removing is gone, or an exit
+                           * wait stopped watching */
   struct gw_container *head;
   size_t n;
+  struct gw_gone gone[GW_GONE_MAX]; /* the last removed ones that had exited */
+  unsigned gone_next;
 };
 
 void gw_containers_init (struct gw_containers *t);
@@ -55,11 +69,25 @@ void gw_containers_set_started (struct gw_containers *t, const char *ref);
 bool gw_containers_started (struct gw_containers *t, const char *ref);
 /* Attached and never started: the container's next exit is its first. */
 bool gw_containers_first_run (struct gw_containers *t, const char *ref);
+/* Attached or started: the engine has initialised it (its conmon runs). */
+bool gw_containers_initialised (struct gw_containers *t, const char *ref);
 /* The exit status conmon wrote for ref (code >= 0), or none (-1: a start
  * was asked, the next exit is still to come). */
 void gw_containers_set_exit (struct gw_containers *t, const char *ref, int code);
-/* true and *code when an exit of ref is recorded. */
+/* true and *code when an exit of ref is recorded; also for the last
+ * GW_GONE_MAX removed containers, by full id (a wait that reads it after
+ * the gateway removed a docker run -d --rm container that could not
+ * start). */
 bool gw_containers_exit (struct gw_containers *t, const char *ref, int *code);
+/* An exit wait of ref: an eventfd that becomes readable when ref's record
+ * changes (an exit, attached, started, removed), or -1 when ref is unknown
+ * or has GW_WATCHERS_MAX waits already.  Unwatching (fd < 0: nothing)
+ * closes it and wakes gw_containers_wait_unwatched. */
+int gw_containers_watch_exit (struct gw_containers *t, const char *ref);
+void gw_containers_unwatch_exit (struct gw_containers *t, const char *ref, int fd);
+/* Waits up to timeout_ms until no exit wait of ref watches any more: the
+ * waits had their answer. */
+void gw_containers_wait_unwatched (struct gw_containers *t, const char *ref, long timeout_ms);
 /* Waits up to timeout_ms while a container named name is being removed;
  * true when none is (any more). */
 bool gw_containers_wait_name (struct gw_containers *t, const char *name, long timeout_ms);

@@ -33,6 +33,7 @@ enum
   EXIT_WAIT_ANSWERED = 0,
   EXIT_WAIT_CLIENT_GONE = 1,
   EXIT_WAIT_FAILED = 2,
+  EXIT_WAIT_NO_ENGINE = 3,
 };
 
 static const char wait_head[] = "HTTP/1.1 200 OK\r\n"
@@ -93,21 +94,29 @@ drain (int fd)
     ;
 }
 
+/* The libpod wait, on c's engine connection or, should that one have
+ * gone idle and closed meanwhile, on a new one. */
 static int
 ask (struct conn *c, const char *id)
 {
-  char *why = NULL;
-  cleanup_free char *req = NULL;
-
-  if (c->engine.fd < 0 && upstream_connect (c, &why) < 0)
-    {
-      free (why);
-      return -1;
-    }
-  req = xasprintf ("POST /v4.0.0/libpod/containers/%s/wait?condition=exited HTTP/1.1\r\n"
+  cleanup_free char *req
+      = xasprintf ("POST /v4.0.0/libpod/containers/%s/wait?condition=exited HTTP/1.1\r\n"
                    "Host: podsock-gateway\r\nContent-Length: 0\r\n\r\n",
                    id);
-  return gw_write_all (c->engine.fd, req, strlen (req));
+
+  for (int attempt = 0; attempt < 2; attempt++)
+    {
+      char *why = NULL;
+      if (c->engine.fd < 0 && upstream_connect (c, &why) < 0)
+        {
+          free (why);
+          return -1;
+        }
+      if (gw_write_all (c->engine.fd, req, strlen (req)) == 0)
+        return 0;
+      upstream_close (c);
+    }
+  return -1;
 }
 
 /* The engine's answer to the libpod wait: 200 and the exit status as text,
@@ -144,11 +153,13 @@ take_answer (struct conn *c, const struct http_message *r, int *code, char *msg,
   return EXIT_WAIT_FAILED;
 }
 
-/* Whichever comes first: the exit file, the engine's answer, or the
- * client's hang-up. */
+/* Whichever comes first: the exit file or record, the engine's answer, or
+ * the client's hang-up.  wake (an eventfd, or -1) is written to when the
+ * record changes: a start that failed records a status (cannotrun.c), and
+ * no file comes. */
 static int
-await_exit (struct conn *c, const char *id, int watch, const char *dir, int *code, char *msg,
-            size_t msg_len)
+await_exit (struct conn *c, const char *id, bool asked, int watch, int wake, const char *dir,
+            int *code, char *msg, size_t msg_len)
 {
   cleanup_error podsock_error_t err = NULL;
   struct http_message r;
@@ -156,23 +167,43 @@ await_exit (struct conn *c, const char *id, int watch, const char *dir, int *cod
 
   for (;;)
     {
-      struct pollfd p[3] = { { .fd = c->engine.fd, .events = POLLIN },
+      /* The engine's wait for "exited" answers 0 at once for a container
+       * it has not initialised (docker run -d --rm waits before its
+       * start): it is asked once the container was attached or started. */
+      if (!asked && gw_containers_initialised (&c->g->containers, id))
+        {
+          if (ask (c, id) < 0)
+            {
+              snprintf (msg, msg_len, "the container engine cannot be reached");
+              return EXIT_WAIT_FAILED;
+            }
+          asked = true;
+        }
+      struct pollfd p[4] = { { .fd = asked ? c->engine.fd : -1, .events = POLLIN },
                              { .fd = c->client.fd, .events = 0 },
-                             { .fd = watch, .events = POLLIN } };
+                             { .fd = watch, .events = POLLIN },
+                             { .fd = wake, .events = POLLIN } };
       if (gw_containers_exit (&c->g->containers, id, code)
           || (*code = read_exit_file (dir, id)) >= 0)
         {
           upstream_close (c); /* its wait is still open: podman ends it with the connection */
           return EXIT_WAIT_ANSWERED;
         }
-      if ((n = http_parse_response (c->engine.buf, c->engine.len, false, &r, &err)) != 0)
+      if (!asked && !gw_containers_known (&c->g->containers, id))
+        {
+          snprintf (msg, msg_len, "the container was removed before it ran");
+          return EXIT_WAIT_FAILED;
+        }
+      if (asked && (n = http_parse_response (c->engine.buf, c->engine.len, false, &r, &err)) != 0)
         break;
-      if (TEMP_FAILURE_RETRY (poll (p, watch >= 0 ? 3 : 2, -1)) < 0)
+      if (TEMP_FAILURE_RETRY (poll (p, 4, -1)) < 0)
         break;
       if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL))
         return EXIT_WAIT_CLIENT_GONE;
       if (p[2].revents)
         drain (watch);
+      if (p[3].revents)
+        drain (wake);
       if (p[0].revents && gw_read_more (&c->engine, 0, -1) <= 0)
         {
           upstream_close (c);
@@ -277,14 +308,54 @@ gateway_exits_watch (struct gateway *g)
   return pthread_create (&g->exits_watcher, NULL, exits_run, g);
 }
 
+/* Watches the exits (and the record, through wake), asks the engine when
+ * it initialised the container, acknowledges, waits and answers. */
+static int
+wait_and_answer (struct conn *c, const char *id, bool keep_alive)
+{
+  struct gw_containers *t = &c->g->containers;
+  cleanup_free char *dir = exits_dir (c->g);
+  int watch = watch_exits (dir), wake = gw_containers_watch_exit (t, id), code = -1, r;
+  bool asked = gw_containers_initialised (t, id);
+  char msg[512] = "";
+
+  /* Watching (and asking, for an initialised container) first,
+   * acknowledging second: the client starts the container only once it
+   * has this head. */
+  if (asked && ask (c, id) < 0)
+    r = EXIT_WAIT_NO_ENGINE;
+  else if (gw_write_all (c->client.fd, wait_head, sizeof wait_head - 1) < 0)
+    r = EXIT_WAIT_CLIENT_GONE;
+  else
+    r = await_exit (c, id, asked, watch, wake, dir, &code, msg, sizeof msg);
+  if (watch >= 0)
+    close (watch);
+  if (r == EXIT_WAIT_NO_ENGINE || r == EXIT_WAIT_CLIENT_GONE)
+    {
+      gw_containers_unwatch_exit (t, id, wake);
+      if (r == EXIT_WAIT_NO_ENGINE)
+        gw_send_error (c->client.fd, 503,
+                       "podsock gateway: the container engine cannot be reached", false);
+      upstream_close (c); /* and with it the engine's wait */
+      return 0;
+    }
+  if (r == EXIT_WAIT_FAILED)
+    log_warn ("gateway: the exit wait of container %.12s failed: %s", id, msg);
+  gateway_wait_ending (c);
+  r = send_status (c, code, msg);
+  gw_containers_unwatch_exit (t, id, wake); /* after the answer: a failed start waits for it */
+  if (r < 0)
+    return 0;
+  gateway_wait_ended (c);
+  c->engine_idle = c->engine.fd >= 0;
+  return keep_alive;
+}
+
 int
 gateway_exit_wait (struct conn *c, const struct http_message *m)
 {
-  char discard_buf[256], msg[512] = "", id[72] = "";
+  char discard_buf[256], id[72] = "";
   struct sink discard = { .fd = -1, .raw = true, .buf = discard_buf, .cap = sizeof discard_buf };
-  cleanup_free char *dir = exits_dir (c->g);
-  bool keep_alive = m->keep_alive;
-  int code = -1, r, watch;
 
   /* The client's reference (a name, an id prefix) as the full id the
    * engine names the exit file after, and the only text that goes into
@@ -300,32 +371,5 @@ gateway_exit_wait (struct conn *c, const struct http_message *m)
       gw_send_error (c->client.fd, 404, "podsock gateway: no such container", false);
       return 0;
     }
-  if (ask (c, id) < 0)
-    {
-      gw_send_error (c->client.fd, 503, "podsock gateway: the container engine cannot be reached",
-                     false);
-      return 0;
-    }
-  /* Watching and asking first, acknowledging second: the client starts
-   * the container only once it has this head. */
-  watch = watch_exits (dir);
-  if (gw_write_all (c->client.fd, wait_head, sizeof wait_head - 1) < 0)
-    r = EXIT_WAIT_CLIENT_GONE;
-  else
-    r = await_exit (c, id, watch, dir, &code, msg, sizeof msg);
-  if (watch >= 0)
-    close (watch);
-  if (r == EXIT_WAIT_CLIENT_GONE)
-    {
-      upstream_close (c); /* and with it the engine's wait */
-      return 0;
-    }
-  if (r == EXIT_WAIT_FAILED)
-    log_warn ("gateway: the exit wait of container %.12s failed: %s", id, msg);
-  gateway_wait_ending (c);
-  if (send_status (c, code, msg) < 0)
-    return 0;
-  gateway_wait_ended (c);
-  c->engine_idle = c->engine.fd >= 0;
-  return keep_alive;
+  return wait_and_answer (c, id, m->keep_alive);
 }

@@ -132,6 +132,11 @@ char *gateway_head_rewrite (const char *buf, const struct http_message *m, const
 
 /* answer.c: relays the engine's answer; 1 to keep the client connection. */
 int gateway_relay_answer (struct conn *c, const struct http_message *req);
+/* cannotrun.c: the engine's error answer (head in c->engine) to an attach
+ * or a start; a container whose command cannot run gets dockerd's answers.
+ * 0 when answered, 1 when an attach was held and the connection ends, -1
+ * on an error. */
+int gateway_run_failed (struct conn *c, const struct http_message *r);
 /* answer.c: a wait's exit status is about to go to the client: the
  * container's files are handed back and, for docker run --rm, it leaves
  * lists and names. */

@@ -114,14 +114,14 @@ wait_condition (struct conn *c, const struct http_message *m)
       gateway_target_set_param (&c->x.t, "condition", "next-exit");
       c->x.remove_after_wait = true;
     }
-  /* An AutoRemove container runs once: after its start, any wait is for
-   * that run's exit, which the engine may have removed it after (podman
-   * 4.3.1 then answers 0). */
+  /* An AutoRemove container runs once: any wait is for that run's exit,
+   * which the engine may have removed it after (podman 4.3.1 then answers
+   * 0), or which never comes when its start fails (podman 4.3.1's wait
+   * then hangs: docker run -d --rm of a command that cannot run). */
   c->x.exit_wait = m->minor == 1
                    && ((only_condition (t, "next-exit")
                         && gw_containers_first_run (&c->g->containers, t->id))
-                       || (gw_containers_auto_remove (&c->g->containers, t->id)
-                           && gw_containers_started (&c->g->containers, t->id)));
+                       || gw_containers_auto_remove (&c->g->containers, t->id));
 }
 
 int

@@ -96,8 +96,14 @@ gw_send_error (int fd, int status, const char *msg, bool keep_alive)
     case 413:
       reason = "Payload Too Large";
       break;
+    case 404:
+      reason = "Not Found";
+      break;
     case 431:
       reason = "Request Header Fields Too Large";
+      break;
+    case 500:
+      reason = "Internal Server Error";
       break;
     case 501:
       reason = "Not Implemented";

@@ -22,6 +22,10 @@ attach|attached-line|docker attach streams the output
 logs-f|line1 line2 line3|docker logs -f follows to the end
 cp|copied-content|docker cp in and out
 build|from-context built|docker build with a context and RUN
+notfound-rm|rc=127 left=0 docker: Error response from daemon: executable file not found in $PATH: |docker run --rm of a missing command: 127 and the cause, as with dockerd
+notfound-detached-rm|rc=127 left=0 |docker run -d --rm of a missing command: 127, not a hang
+notfound-kept|rc=127 left=1 |docker run of a missing command: 127, the container stays (created)
+notexec-rm|rc=126 left=0 docker: Error response from daemon: permission denied: |docker run --rm of a file that is not executable: 126
 ROWS
 	[ "$(mark run-status)" = 3 ] || fail "docker run did not pass the exit status 3 through: $(mark run-status)"
 	ok "docker run passes the container's exit status through"

@@ -94,6 +94,9 @@ step_run_exit() {
 	r docker run --rm --name wl-nf "$D/debian" no-such-command
 	res run-rm-notfound "rc=$RC left=$(docker ps -aq --filter name=^wl-nf\$ | wc -l)"
 	detail run-rm-notfound "$OUT"
+	r docker run -d --rm --name wl-nfd "$D/debian" no-such-command
+	res run-detached-rm-notfound "rc=$RC left=$(docker ps -aq --filter name=^wl-nfd\$ | wc -l)"
+	detail run-detached-rm-notfound "$OUT"
 }
 
 step_run_signal() {

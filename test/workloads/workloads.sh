@@ -39,7 +39,6 @@ EXCEPTIONS=$(
 	cat <<'EOF'
 testcontainers-postgres|notun tun|rc=0 answer=42|The reference dockerd runs with --bridge=none as the issue's docker:dind set-up does: a container on the default network has no network, so its published port cannot be reached (Docker publishes ports only on bridge networks). podsock must pass on its own.
 build-cache-mount|notun tun|rc=0|dockerd's classic builder refuses `RUN --mount` ("the --mount option requires BuildKit"); podman's builder (buildah) runs cache mounts without BuildKit, which is what the issue asks for: the classic builder is the one podsock offers, so it must work there.
-run-rm-notfound|notun tun|rc=1 left=0|podman initialises a container when a client attaches to it, so `docker run --rm IMAGE no-such-command` fails at the attach with 409 (podman 4.3.1; 500 from podman 5.4) and the docker CLI prints only "unable to upgrade to tcp, received 409" (or 500) and exits 1, where dockerd's start fails with "executable file not found" and the CLI exits 127. The container does not stay behind: the gateway removes an AutoRemove container whose attach or start failed, as dockerd does. (Answering that attach as dockerd would is not done yet: issue 17.)
 exec-notfound|notun tun|rc=127|crun reports a command that does not exist as 127, the shell's and `docker run`'s code for it; dockerd 20.10's exec gives 126 for the same command. A job that tests for "not found" gets the conventional code.
 project-files|notun tun|write=0 uid=1234 rm=0|With rootful Docker the files a non-root container user writes into the project directory belong to that UID on the host and the job (uid 1600) cannot delete them (rm fails); podsock hands them back to the job (docs/ownership.md), so the job deletes them at once.
 EOF
@@ -51,6 +50,8 @@ REFERENCE=$(
 	cat <<'EOF'
 run-rm-exit3|rc=3 out=out left=0
 run-rm-killed|kill=0 rc=137 left=0
+run-rm-notfound|rc=127 left=0
+run-detached-rm-notfound|rc=127 left=0
 stop-trap|rc=0 exit=7 trapped=yes in-time=yes
 build-apt-run|rc=0 out=Hello, world!,builder,*
 network-by-name|name=hello_from_podsock.test/http alias=hello_from_podsock.test/http

@@ -167,6 +167,84 @@ exits_are_recorded_until_the_next_start (void **state)
   assert_false (gw_containers_exit (&table, "unknown", &code));
 }
 
+/* The last GW_GONE_MAX removed containers that had exited keep their
+ * status, by full id only (a wait under way reads it after the removal). */
+static void
+exits_outlive_the_removal (void **state)
+{
+  char id[72];
+  int code = -2;
+  (void) state;
+  add_two ("done", false, "never-ran", false);
+  gw_containers_set_exit (&table, ID_A, 127);
+  gw_containers_remove (&table, "done");
+  gw_containers_remove (&table, "never-ran");
+  assert_true (gw_containers_exit (&table, ID_A, &code));
+  assert_int_equal (code, 127);
+  assert_false (gw_containers_exit (&table, "done", &code));
+  assert_false (gw_containers_exit (&table, "aaaa1111", &code));
+  assert_false (gw_containers_exit (&table, ID_B, &code));
+  for (int i = 0; i < GW_GONE_MAX; i++)
+    {
+      snprintf (id, sizeof id, "%064d", i);
+      gw_containers_add (&table, id, "", NULL, false);
+      gw_containers_set_exit (&table, id, i);
+      gw_containers_remove (&table, id);
+    }
+  assert_false (gw_containers_exit (&table, ID_A, &code)); /* pushed out */
+  assert_true (gw_containers_exit (&table, id, &code));
+  assert_int_equal (code, GW_GONE_MAX - 1);
+}
+
+/* Readable now (and reset by reading it)? */
+static bool
+woken (int fd)
+{
+  uint64_t n;
+  return read (fd, &n, sizeof n) == (ssize_t) sizeof n;
+}
+
+/* Exit waits are woken by the container's exit, attach, start and
+ * removal, not by another container's; unwatching wakes
+ * gw_containers_wait_unwatched; an unknown container or a full list gives
+ * no watch. */
+static void
+watchers_are_woken (void **state)
+{
+  int fds[GW_WATCHERS_MAX], other;
+  long t0;
+  (void) state;
+  add_two ("web", false, "db", false);
+  for (int i = 0; i < GW_WATCHERS_MAX; i++)
+    assert_true ((fds[i] = gw_containers_watch_exit (&table, "web")) >= 0);
+  assert_int_equal (gw_containers_watch_exit (&table, "web"), -1);
+  assert_int_equal (gw_containers_watch_exit (&table, "unknown"), -1);
+  other = gw_containers_watch_exit (&table, "db");
+  assert_false (woken (fds[0]));
+  gw_containers_set_exit (&table, "db", 1);
+  assert_false (woken (fds[0]));
+  assert_true (woken (other));
+  gw_containers_set_exit (&table, "web", 127);
+  assert_true (woken (fds[0]) && woken (fds[GW_WATCHERS_MAX - 1]));
+  gw_containers_set_exit (&table, "web", -1); /* a start asked: nothing to read yet */
+  assert_false (woken (fds[0]));
+  gw_containers_set_started (&table, "web");
+  assert_true (woken (fds[1]));
+  t0 = monotonic_now_ms ();
+  gw_containers_wait_unwatched (&table, "web", 60);
+  assert_true (monotonic_now_ms () - t0 >= 55);
+  for (int i = 1; i < GW_WATCHERS_MAX; i++)
+    gw_containers_unwatch_exit (&table, "web", fds[i]);
+  gw_containers_remove (&table, "web");
+  assert_true (woken (fds[0]));
+  gw_containers_unwatch_exit (&table, "web", fds[0]); /* gone: only closed */
+  t0 = monotonic_now_ms ();
+  gw_containers_wait_unwatched (&table, "web", 5000);
+  assert_true (monotonic_now_ms () - t0 < 2500);
+  gw_containers_unwatch_exit (&table, "db", other);
+  gw_containers_unwatch_exit (&table, "db", -1);
+}
+
 /* Remove forgets the entry (by any ref); an unknown ref changes nothing. */
 static void
 remove_forgets (void **state)
@@ -314,4 +392,5 @@ threads_share_the_table (void **state)
 
 TEST_MAIN_FIXTURES (table_setup, table_teardown, lookups, sources_are_copied, flags, remove_forgets,
                     oldest_go_past_the_limit, exec_instances, wait_name_waits_for_the_removal,
-                    threads_share_the_table, exits_are_recorded_until_the_next_start)
+                    threads_share_the_table, exits_are_recorded_until_the_next_start,
+                    exits_outlive_the_removal, watchers_are_woken)

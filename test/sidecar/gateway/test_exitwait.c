@@ -40,11 +40,12 @@ wait_thread (void *arg)
   return NULL;
 }
 
-/* A first-run wait of container ID (named "job"), asked by ref; with_exits:
- * the exits directory exists. */
+/* A wait of container ID (named "job"), asked by ref; with_exits: the
+ * exits directory exists; attached: its first run (docker run attached),
+ * else a docker run -d --rm that waits before its start. */
 static void
-start_ref (struct run *r, const char *ref, bool with_exits, bool auto_remove,
-           const char *engine_socket, int recorded_exit)
+start_wait (struct run *r, const char *ref, bool with_exits, bool auto_remove,
+            const char *engine_socket, int recorded_exit, bool attached)
 {
   cleanup_error podsock_error_t err = NULL;
   cleanup_free char *req = xasprintf ("POST /v1.41/containers/%s/wait?condition=next-exit "
@@ -63,6 +64,8 @@ start_ref (struct run *r, const char *ref, bool with_exits, bool auto_remove,
   atomic_store (&r->g->engine_alive, true);
   gw_containers_add (&r->g->containers, ID, "job", NULL, auto_remove);
   gw_containers_set_exit (&r->g->containers, ID, recorded_exit);
+  if (attached)
+    gw_containers_set_attached (&r->g->containers, ID);
   r->c = tconn_new (r->g, &r->client, &r->engine);
   side_put (&r->c->client, req);
   assert_true (http_parse_request (r->c->client.buf, r->c->client.len, &r->m, &err) > 0);
@@ -71,6 +74,13 @@ start_ref (struct run *r, const char *ref, bool with_exits, bool auto_remove,
                     0);
   r->c->x.remove_after_wait = auto_remove;
   assert_int_equal (pthread_create (&r->th, NULL, wait_thread, r), 0);
+}
+
+static void
+start_ref (struct run *r, const char *ref, bool with_exits, bool auto_remove,
+           const char *engine_socket, int recorded_exit)
+{
+  start_wait (r, ref, with_exits, auto_remove, engine_socket, recorded_exit, true);
 }
 
 static void
@@ -147,6 +157,18 @@ write_exit_file (const char *text)
   testdir_put ("libpod/tmp/exits/" ID, text);
 }
 
+/* conmon writes status: the client's answer says it, the wait ends. */
+static void
+exit_file_answers (struct run *r, const char *status)
+{
+  char want[64];
+
+  write_exit_file (status);
+  snprintf (want, sizeof want, "{\"StatusCode\":%s,\"Error\":null}", status);
+  assert_has (client_answer (r), want);
+  finish (r, 1);
+}
+
 static bool
 engine_closed (struct run *r)
 {
@@ -211,9 +233,7 @@ head_comes_before_the_exit (void **state)
   assert_true (recv (r.client, head, sizeof head - 1, 0) > 0);
   assert_has (head, "HTTP/1.1 200 OK\r\n");
   assert_null (strstr (head, "StatusCode"));
-  write_exit_file ("137");
-  assert_has (client_answer (&r), "{\"StatusCode\":137,\"Error\":null}");
-  finish (&r, 1);
+  exit_file_answers (&r, "137");
 }
 
 static void
@@ -301,6 +321,65 @@ client_leaving_ends_the_wait (void **state)
   release (&r);
 }
 
+/* Nothing reached the engine within ms. */
+static bool
+engine_not_asked (struct run *r, int ms)
+{
+  struct pollfd p = { .fd = r->engine, .events = POLLIN };
+  return poll (&p, 1, ms) == 0;
+}
+
+/* The wait of a container nobody attached or started yet (docker run -d
+ * --rm waits before its start): acknowledged, the engine not asked. */
+static void
+start_uninitialised (struct run *r)
+{
+  start_wait (r, ID, true, false, NULL, -1, false);
+  assert_true (engine_not_asked (r, 200));
+}
+
+/* docker run -d --rm waits before its start, and the engine's wait for
+ * "exited" answers 0 at once for a container it has not initialised: the
+ * gateway acknowledges, asks the engine only once the container started,
+ * and answers from the file as ever. */
+static void
+uninitialised_asks_at_start (void **state)
+{
+  struct run r;
+  (void) state;
+
+  start_uninitialised (&r);
+  gw_containers_set_started (&r.g->containers, ID);
+  expect_engine_asked (&r);
+  exit_file_answers (&r, "4");
+}
+
+/* A start that failed (a command that cannot run: cannotrun.c) records
+ * dockerd's status; the waits it wakes answer with it, before the start's
+ * error goes out (gw_containers_wait_unwatched), the engine never asked.
+ * One that is removed before it ran ends its waits with an error. */
+static void
+failed_start_answers_waits (void **state)
+{
+  struct run r;
+  (void) state;
+
+  start_uninitialised (&r);
+  gw_containers_set_exit (&r.g->containers, ID, 127);
+  gw_containers_wait_unwatched (&r.g->containers, ID, 5000);
+  assert_has (client_answer (&r), "{\"StatusCode\":127,\"Error\":null}");
+  assert_true (engine_closed (&r)); /* closed, never asked */
+  finish (&r, 1);
+
+  log_capture ();
+  start_uninitialised (&r);
+  gw_containers_remove (&r.g->containers, ID);
+  assert_has (client_answer (&r), "\"Message\":\"the container was removed before it ran\"");
+  finish (&r, 1);
+  free (log_take ());
+  log_release ();
+}
+
 /* docker run --rm: after the answer the gateway removes the container on
  * a new engine connection (the first one carried the open wait). */
 static void
@@ -328,4 +407,5 @@ auto_remove_deletes_after_answer (void **state)
 TEST_MAIN_FIXTURES (testdir_setup, testdir_teardown, exits_answer, head_comes_before_the_exit,
                     engine_answers_without_exits_dir, unreadable_exit_file_waits_for_engine,
                     engine_errors_reach_client, client_leaving_ends_the_wait,
+                    uninitialised_asks_at_start, failed_start_answers_waits,
                     auto_remove_deletes_after_answer)

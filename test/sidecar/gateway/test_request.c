@@ -202,9 +202,10 @@ start_rechecks_recorded_sources (void **state)
 }
 
 /* docker run --rm's wait (condition=removed) of an AutoRemove container
- * asks next-exit and marks the removal for afterwards; the first run's wait
- * of an attached container is answered from the exit wait; other waits go
- * as they came. */
+ * asks next-exit, marks the removal for afterwards and is answered from the
+ * exit wait, as is the first run's wait of an attached container; other
+ * waits, and those of HTTP/1.0 clients (no chunked answer), go as they
+ * came. */
 struct wait_decisions_case
 {
   const char *request;
@@ -217,6 +218,8 @@ wait_decisions (void **state)
 {
   static const struct wait_decisions_case cases[] = {
     { "POST /containers/rm/wait?condition=removed HTTP/1.1\r\n\r\n",
+      "/containers/rm/wait?condition=next-exit", true, true },
+    { "POST /containers/rm/wait?condition=removed HTTP/1.0\r\n\r\n",
       "/containers/rm/wait?condition=next-exit", true, false },
     { "POST /containers/keep/wait?condition=removed HTTP/1.1\r\n\r\n",
       "/containers/keep/wait?condition=removed", false, false },

@@ -15,6 +15,20 @@ echo "MARK run-status: $(docker run --name st $img sh -c 'exit 3' >/dev/null 2>&
 docker rm st >/dev/null
 echo "MARK stdin: $(echo stdin-roundtrip | docker run --rm -i $img cat 2>&1)"
 
+# A command that cannot run: dockerd's exit status (127 not found, 126 not
+# executable), its cause on stderr, no --rm container left behind.
+cannot_run() { # MARK-NAME docker-run-args...
+	name=$1
+	shift
+	docker run "$@" >cannot-run.out 2>&1 && rc=0 || rc=$?
+	echo "MARK $name: rc=$rc left=$(docker ps -aq --filter name=^cr\$ | wc -l) $(tr '\n' ' ' <cannot-run.out)"
+	docker rm cr >/dev/null 2>&1 || true
+}
+cannot_run notfound-rm --rm --name cr $img no-such-command
+cannot_run notfound-detached-rm -d --rm --name cr $img no-such-command
+cannot_run notfound-kept --name cr $img no-such-command
+cannot_run notexec-rm --rm --name cr $img /etc/passwd
+
 # -p with a random host port, as Testcontainers asks.
 mkdir -p www && echo served-by-nested-httpd >www/index.html
 docker run -d --name web -p 8080 -v "$PWD/www:/www" $img httpd -f -p 8080 -h /www >/dev/null
