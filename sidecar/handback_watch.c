@@ -214,8 +214,7 @@ pause_before_reconnect (void)
   struct timespec until;
   bool go_on;
 
-  clock_gettime (CLOCK_REALTIME, &until);
-  until.tv_sec += 1;
+  cond_deadline_in (1000, &until);
   pthread_mutex_lock (&ctl.lock);
   while (!ctl.stop && pthread_cond_timedwait (&ctl.wake, &ctl.lock, &until) == 0)
     ;

@@ -92,6 +92,21 @@ monotonic_now_ms (void)
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* The CLOCK_REALTIME time ms from now: pthread_cond_timedwait's deadline
+ * (the condition variables here keep their default clock). */
+static inline void
+cond_deadline_in (long ms, struct timespec *until)
+{
+  clock_gettime (CLOCK_REALTIME, until);
+  until->tv_sec += ms / 1000;
+  until->tv_nsec += (ms % 1000) * 1000000L;
+  if (until->tv_nsec >= 1000000000L)
+    {
+      until->tv_sec++;
+      until->tv_nsec -= 1000000000L;
+    }
+}
+
 /* Milliseconds since the epoch on CLOCK_REALTIME: for times that others
  * read (the status file), never for deadlines. */
 static inline int64_t

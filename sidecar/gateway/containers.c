@@ -34,20 +34,6 @@ struct gw_container
 
 static struct gw_container **find (struct gw_containers *t, const char *ref);
 
-/* The CLOCK_REALTIME time ms from now, for pthread_cond_timedwait. */
-static void
-deadline_in (long ms, struct timespec *until)
-{
-  clock_gettime (CLOCK_REALTIME, until);
-  until->tv_sec += ms / 1000;
-  until->tv_nsec += (ms % 1000) * 1000000L;
-  if (until->tv_nsec >= 1000000000L)
-    {
-      until->tv_sec++;
-      until->tv_nsec -= 1000000000L;
-    }
-}
-
 void
 gw_containers_init (struct gw_containers *t)
 {
@@ -332,7 +318,7 @@ gw_containers_wait_unwatched (struct gw_containers *t, const char *ref, long tim
   struct gw_container **pp;
   struct timespec until;
 
-  deadline_in (timeout_ms, &until);
+  cond_deadline_in (timeout_ms, &until);
   pthread_mutex_lock (&t->lock);
   while ((pp = find (t, ref)) && (*pp)->n_watchers > 0
          && pthread_cond_timedwait (&t->removed, &t->lock, &until) == 0)
@@ -351,8 +337,8 @@ gw_containers_exit (struct gw_containers *t, const char *ref, int *code)
   r = pp && (*pp)->exited;
   if (r)
     *code = (*pp)->exit_code;
-  for (size_t i = 0; pp == NULL && !r && i < GW_GONE_MAX; i++)
-    if (strcmp (t->gone[i].id, ref) == 0 && ref[0] != '\0')
+  for (size_t i = 0; pp == NULL && !r && ref[0] != '\0' && i < GW_GONE_MAX; i++)
+    if (strcmp (t->gone[i].id, ref) == 0)
       {
         *code = t->gone[i].exit_code;
         r = true;
@@ -415,7 +401,7 @@ gw_containers_wait_name (struct gw_containers *t, const char *name, long timeout
   struct timespec until;
   bool gone;
 
-  deadline_in (timeout_ms, &until);
+  cond_deadline_in (timeout_ms, &until);
   pthread_mutex_lock (&t->lock);
   while (name_removing (t, name))
     if (pthread_cond_timedwait (&t->removed, &t->lock, &until) != 0)

@@ -75,9 +75,9 @@ bool gw_containers_initialised (struct gw_containers *t, const char *ref);
  * was asked, the next exit is still to come). */
 void gw_containers_set_exit (struct gw_containers *t, const char *ref, int code);
 /* true and *code when an exit of ref is recorded; also for the last
- * GW_GONE_MAX removed containers, by full id (a wait that reads it after
- * the gateway removed a docker run -d --rm container that could not
- * start). */
+ * GW_GONE_MAX removed containers, by full id: a wait that the exit woke
+ * may read it after another client's wait had the container removed
+ * (docker wait beside docker run --rm). */
 bool gw_containers_exit (struct gw_containers *t, const char *ref, int *code);
 /* An exit wait of ref: an eventfd that becomes readable when ref's record
  * changes (an exit, attached, started, removed), or -1 when ref is unknown

@@ -135,8 +135,7 @@ conn_next_client (struct conn *c)
   struct timespec until;
   bool got;
 
-  clock_gettime (CLOCK_REALTIME, &until);
-  until.tv_sec += IDLE_WORKER_SECONDS;
+  cond_deadline_in (IDLE_WORKER_SECONDS * 1000L, &until);
   pthread_mutex_lock (&g->lock);
   if (g->n_idle >= IDLE_WORKERS_MAX)
     {
@@ -335,6 +334,16 @@ gateway_free (struct gateway *g)
   free (g);
 }
 
+/* Wakes the acceptor and the exits watcher (stop_fd, an eventfd) to end. */
+static void
+signal_stop (struct gateway *g)
+{
+  uint64_t one = 1;
+
+  if (write (g->stop_fd, &one, sizeof one) < 0)
+    log_warn ("gateway: cannot wake its threads to stop: %m");
+}
+
 int
 gateway_start (struct gateway **out, int listen_fd, const struct gateway_options *o,
                podsock_error_t *err)
@@ -368,8 +377,7 @@ gateway_start (struct gateway **out, int listen_fd, const struct gateway_options
   r = pthread_create (&g->acceptor, NULL, accept_run, g);
   if (r != 0)
     {
-      uint64_t one = 1;
-      (void) !write (g->stop_fd, &one, sizeof one); /* an eventfd: cannot fail here */
+      signal_stop (g);
       pthread_join (g->exits_watcher, NULL);
       gateway_free (g);
       return podsock_error_make (err, r, "gateway: cannot start its thread");
@@ -400,12 +408,9 @@ gateway_engine_lost (struct gateway *g)
 void
 gateway_stop (struct gateway *g)
 {
-  uint64_t one = 1;
-
   if (g == NULL)
     return;
-  if (write (g->stop_fd, &one, sizeof one) < 0)
-    log_warn ("gateway: cannot wake the acceptor: %m");
+  signal_stop (g);
   pthread_join (g->acceptor, NULL);
   pthread_join (g->exits_watcher, NULL);
   pthread_mutex_lock (&g->lock);
