@@ -102,14 +102,16 @@ static void
 wait_condition (struct conn *c, const struct http_message *m)
 {
   const struct gateway_target *t = &c->x.t;
-  bool removed = false;
+  bool removed = false, auto_remove;
 
-  if (t->route != ROUTE_WAIT || !gw_containers_known (&c->g->containers, t->id))
+  if (t->route != ROUTE_WAIT)
     return;
+  /* false for a container the gateway did not create, as first_run */
+  auto_remove = gw_containers_auto_remove (&c->g->containers, t->id);
   for (size_t i = 0; i < t->n_params; i++)
     removed |= strcasecmp (t->params[i].key, "condition") == 0
                && strcmp (t->params[i].value, "removed") == 0;
-  if (removed && gw_containers_auto_remove (&c->g->containers, t->id))
+  if (removed && auto_remove)
     {
       gateway_target_set_param (&c->x.t, "condition", "next-exit");
       c->x.remove_after_wait = true;
@@ -119,9 +121,9 @@ wait_condition (struct conn *c, const struct http_message *m)
    * 0), or which never comes when its start fails (podman 4.3.1's wait
    * then hangs: docker run -d --rm of a command that cannot run). */
   c->x.exit_wait = m->minor == 1
-                   && ((only_condition (t, "next-exit")
-                        && gw_containers_first_run (&c->g->containers, t->id))
-                       || gw_containers_auto_remove (&c->g->containers, t->id));
+                   && (auto_remove
+                       || (only_condition (t, "next-exit")
+                           && gw_containers_first_run (&c->g->containers, t->id)));
 }
 
 int
