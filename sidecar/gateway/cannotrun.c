@@ -140,7 +140,8 @@ gateway_run_failed (struct conn *c, const struct http_message *r)
   if (gw_pump_body (&c->engine, &hm, &body, -1, c->client.fd) < 0)
     {
       gw_send_error (c->client.fd, 502,
-                     "podsock gateway: the container engine's error answer could not be read",
+                     "podsock gateway: the container engine's error answer could not be read "
+                     "(cut short, or over 64 KiB); see the sidecar's log for the engine's state",
                      false);
       free (body.buf);
       return -1;

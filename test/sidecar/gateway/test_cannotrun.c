@@ -107,6 +107,25 @@ other_errors_pass_unchanged (void **state)
   assert_false (gw_containers_exit (&g->containers, "keep", &code));
 }
 
+/* An error answer the gateway cannot read whole (over 64 KiB) is a 502
+ * that says so, and the connection ends. */
+static void
+unreadable_error_is_a_502 (void **state)
+{
+  cleanup_free char *big = xmalloc (70 * 1024 + 1), *answer = NULL;
+  (void) state;
+
+  memset (big, 'x', 70 * 1024);
+  big[70 * 1024] = '\0';
+  answer = answer_of (500, "Internal Server Error", big);
+  gw_containers_add (&g->containers, "0002", "keep", NULL, false);
+  assert_int_equal (relay ("POST /containers/keep/start HTTP/1.1", ANSWER (answer), NULL), 0);
+  assert_has (client_bytes, "HTTP/1.1 502 Bad Gateway\r\n");
+  assert_has (client_bytes, "the container engine's error answer could not be read (cut short, "
+                            "or over 64 KiB)");
+  assert_null (strstr (client_bytes, "xxxx"));
+}
+
 /* What the held attach's client does meanwhile: closes its stdin, looks
  * whether the gateway still holds the stream, then the start fails. */
 struct held
@@ -156,4 +175,4 @@ attach_held_until_start_fails (void **state)
 }
 
 TEST_MAIN_FIXTURES (setup, teardown, start_errors_in_dockers_words, other_errors_pass_unchanged,
-                    attach_held_until_start_fails)
+                    attach_held_until_start_fails, unreadable_error_is_a_502)
