@@ -287,7 +287,6 @@ config_set_words (char ***field, const char *v, podsock_error_t *err)
   return 0;
 }
 
-
 /* One scalar setting from its text. */
 int
 config_setting_set (struct podsock_config *c, const struct setting *s, const char *v,

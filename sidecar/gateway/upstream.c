@@ -90,8 +90,9 @@ gateway_unavailable_reason (struct gateway *g)
   return r;
 }
 
-/* The engine's /version answer, at its first answer and after each
- * restart: log the version once, and warn where builds can escape. */
+/* The engine's version (its Libpod-Api-Version header), at its first
+ * answer and after each restart: log it once, and warn where builds can
+ * escape. */
 void
 gateway_engine_answered (struct gateway *g, const char *s)
 {
